@@ -1,0 +1,68 @@
+# Jigsaw: `make demo` runs it on SQLite with a synthetic local authority; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+GOVUK := node_modules/govuk-frontend/dist/govuk
+STATIC := jigsaw/static/govuk
+DEMO_CHILDREN ?= 2000
+
+.PHONY: setup python assets browser demo test test-python test-postgres lint bench clean
+
+## setup: install everything (Python venv in .venv, front-end assets); changes nothing else
+setup: python assets
+
+python: $(STAMP)
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: $(STATIC)/.built
+$(STATIC)/.built: node_modules/.installed
+	rm -rf $(STATIC) && mkdir -p $(STATIC)
+	cp -r $(GOVUK)/assets $(STATIC)/assets
+	cp $(GOVUK)/govuk-frontend.min.css $(GOVUK)/govuk-frontend.min.js $(STATIC)/
+	touch $@
+
+## browser: Debian's Chromium for the browser tests (Playwright drives it; no browser download)
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+## demo: a synthetic local authority on SQLite, demo logins, the server on http://127.0.0.1:8000
+demo: setup
+	$(BIN)/jigsaw migrate --verbosity 0
+	$(BIN)/jigsaw demo --children $(DEMO_CHILDREN)
+	@echo ""
+	@echo "Jigsaw is at http://127.0.0.1:8000 (Ctrl-C stops it)"
+	$(BIN)/jigsaw serve --port 8000
+
+lint: python
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy jigsaw
+	DJANGO_SETTINGS_MODULE=jigsaw.config.settings.test $(BIN)/python manage.py check
+	DJANGO_SETTINGS_MODULE=jigsaw.config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+## test: install everything, then every check and the whole suite (DATABASE_URL picks the database)
+test: setup browser lint test-python
+
+test-python: setup browser
+	$(BIN)/pytest -q
+
+## test-postgres: the suite against the local PostgreSQL
+test-postgres: setup browser
+	DATABASE_URL=$${POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q
+
+## bench: benchmarks; results in benchmarks/results/
+bench: setup
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) node_modules $(STATIC) staticfiles

@@ -1,0 +1,14 @@
+"""The JSON API: one Ninja instance, OpenAPI docs at /api/docs."""
+
+from ninja import NinjaAPI
+
+from jigsaw.records.api import router as records_router
+
+api = NinjaAPI(
+    title="Jigsaw API",
+    version="1",
+    description="Multi-agency child safeguarding: agency exchange format v1 and more.",
+    docs_url="/docs",
+    urls_namespace="api",
+)
+api.add_router("/v1", records_router)

@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+from jigsaw.config.api import api
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("", include("jigsaw.core.urls")),
+    path("", include("jigsaw.records.urls")),
+]

@@ -1,0 +1,27 @@
+"""Django's Jinja2 environment with the GOV.UK Frontend macros on the loader path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.messages import get_messages
+from django.middleware.csrf import get_token
+from django.templatetags.static import static
+from django.urls import reverse
+from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
+
+
+def _url(name: str, *args: Any, **kwargs: Any) -> str:
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def environment(**options: Any) -> Environment:
+    env = Environment(**options)
+    # App templates, then the maintained GOV.UK macros under `govuk_frontend_jinja/...`.
+    govuk = PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})
+    env.loader = ChoiceLoader([env.loader, govuk] if env.loader else [govuk])
+    env.globals.update(
+        {"static": static, "url": _url, "csrf_token": get_token, "get_messages": get_messages}
+    )
+    env.autoescape = True
+    return env
