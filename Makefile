@@ -21,15 +21,20 @@ $(STAMP): pyproject.toml
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --include=dev --no-audit --no-fund --loglevel=error
 	touch $@
 
-assets: $(STATIC)/.built
-$(STATIC)/.built: node_modules/.installed
+## assets: GOV.UK Frontend's fonts, images and script, and one stylesheet compiled from its Sass
+## with Jigsaw's own (jigsaw/static_src/) into jigsaw/static/govuk/; rebuilds only what changed
+assets: $(STATIC)/.copied $(STATIC)/jigsaw.css
+$(STATIC)/.copied: node_modules/.installed
 	rm -rf $(STATIC) && mkdir -p $(STATIC)
 	cp -r $(GOVUK)/assets $(STATIC)/assets
-	cp $(GOVUK)/govuk-frontend.min.css $(GOVUK)/govuk-frontend.min.js $(STATIC)/
+	cp $(GOVUK)/govuk-frontend.min.js $(GOVUK)/govuk-frontend.min.js.map $(STATIC)/
 	touch $@
+$(STATIC)/jigsaw.css: $(wildcard jigsaw/static_src/*.scss) $(STATIC)/.copied
+	node_modules/.bin/sass --pkg-importer=node --style=compressed --no-source-map --quiet-deps \
+		jigsaw/static_src/jigsaw.scss $@
 
 ## browser: Debian's Chromium for the browser tests (Playwright drives it; no browser download)
 browser:
@@ -47,6 +52,7 @@ lint: python
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy jigsaw
+	$(BIN)/python scripts/check_scoped_access.py
 	DJANGO_SETTINGS_MODULE=jigsaw.config.settings.test $(BIN)/python manage.py check
 	DJANGO_SETTINGS_MODULE=jigsaw.config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
@@ -62,6 +68,7 @@ test-postgres: setup browser
 
 ## bench: benchmarks; results in benchmarks/results/
 bench: setup
+	$(BIN)/pip install --quiet -e ".[bench]"
 	$(BIN)/python -m benchmarks.run
 
 clean:

@@ -86,6 +86,11 @@ def install_guards(*, using: str = "default", **_: Any) -> list[str]:
                     f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON "
                     f"{quoted} FOR EACH ROW EXECUTE FUNCTION jigsaw_append_only()"
                 )
+                # TRUNCATE fires no row triggers (and `manage.py flush` uses it).
+                cursor.execute(
+                    f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON "
+                    f"{quoted} FOR EACH STATEMENT EXECUTE FUNCTION jigsaw_append_only()"
+                )
             elif connection.vendor == "sqlite":
                 for op in ("UPDATE", "DELETE"):
                     cursor.execute(

@@ -32,6 +32,13 @@ def parse_instant(text: str, *, end_of_day: bool) -> datetime:
     A date alone is the start (or, with end_of_day, the last microsecond) of that day in the UK.
     """
     text = text.strip()
+    try:
+        return _instant(text, end_of_day=end_of_day)
+    except OverflowError:  # e.g. 9999-12-31 in a zone west of UTC
+        raise DateFormatError(f"'{text}' is outside the range of dates Jigsaw can hold") from None
+
+
+def _instant(text: str, *, end_of_day: bool) -> datetime:
     if len(text) == 10:
         day = parse_date(text)
         if end_of_day:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.messages import get_messages
-from django.middleware.csrf import get_token
 from django.templatetags.static import static
 from django.urls import reverse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
@@ -21,7 +20,7 @@ def environment(**options: Any) -> Environment:
     govuk = PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})
     env.loader = ChoiceLoader([env.loader, govuk] if env.loader else [govuk])
     env.globals.update(
-        {"static": static, "url": _url, "csrf_token": get_token, "get_messages": get_messages}
+        {"static": static, "url": _url, "get_messages": get_messages}
     )
     env.autoescape = True
     return env

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -10,11 +11,20 @@ from django.views.decorators.http import require_http_methods
 from jigsaw.records.selectors import agency_summaries
 
 
+def _safe_next(request: HttpRequest) -> str:
+    next_url = request.POST.get("next") or request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return "/"
+    return next_url
+
+
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    next_url = request.POST.get("next") or request.GET.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = "/"
+    next_url = _safe_next(request)
+    if request.method == "GET" and request.user.is_authenticated:
+        return redirect(next_url)
     field_errors: dict[str, str] = {}
     username = ""
     if request.method == "POST":
@@ -29,7 +39,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             if user is not None:
                 login(request, user)
                 return redirect(next_url)
-            field_errors["password"] = "The username or password is not right"
+            field_errors["password"] = "Enter a correct username and password"
     errors = [{"text": text, "href": f"#{name}"} for name, text in field_errors.items()]
     return render(
         request,
@@ -47,7 +57,13 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def sign_out(request: HttpRequest) -> HttpResponse:
+    """POST signs out; GET (a bookmark, an old link) asks first: a link cannot sign anyone out."""
+    if request.method == "GET":
+        if not request.user.is_authenticated:
+            return redirect("core:sign-in")
+        return render(request, "core/sign_out.html", {"title": "Sign out"})
     logout(request)
+    messages.success(request, "You have signed out")
     return redirect("core:sign-in")
 
 
@@ -61,6 +77,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "title": "Home",
             "active_nav": "home",
             "agency_count": len(agencies),
+            "person_record_count": sum(a.person_records for a in agencies),
             "event_count": sum(a.events for a in agencies),
         },
     )

@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from jigsaw.access.api_auth import AgencyToken
 from jigsaw.access.models import ApiToken
@@ -67,20 +67,26 @@ def batch_post(request: HttpRequest) -> Any:
     Resending is safe: unchanged objects are counted, not duplicated; changed ones supersede."""
     token: ApiToken = request.auth  # type: ignore[attr-defined]
     if ApiToken.Scope.SEND not in token.scopes:
-        return 403, {
-            "accepted": False,
-            "error_count": 1,
-            "errors": [
-                {"position": 0, "path": "(token)", "message": "this token may not send batches"}
-            ],
-        }
+        return Status(
+            403,
+            {
+                "accepted": False,
+                "error_count": 1,
+                "errors": [
+                    {"position": 0, "path": "(token)", "message": "this token may not send batches"}
+                ],
+            },
+        )
     body = request.body
     if not body.strip():
-        return 422, {
-            "accepted": False,
-            "error_count": 1,
-            "errors": [{"position": 0, "path": "(body)", "message": "the body is empty"}],
-        }
+        return Status(
+            422,
+            {
+                "accepted": False,
+                "error_count": 1,
+                "errors": [{"position": 0, "path": "(body)", "message": "the body is empty"}],
+            },
+        )
     source, _ = body_source(body)
     report = batch_ingest(
         source=source,
@@ -90,17 +96,20 @@ def batch_post(request: HttpRequest) -> Any:
         as_agency=token.agency_code,
     )
     if report.forbidden:
-        return 403, {
-            "accepted": False,
-            "error_count": len(report.forbidden),
-            "errors": [
-                {"position": e.position, "path": e.path, "message": e.message}
-                for e in report.forbidden
-            ],
-        }
+        return Status(
+            403,
+            {
+                "accepted": False,
+                "error_count": len(report.forbidden),
+                "errors": [
+                    {"position": e.position, "path": e.path, "message": e.message}
+                    for e in report.forbidden
+                ],
+            },
+        )
     if not report.accepted:
-        return 422, report.as_dict()
-    return 201, report.as_dict()
+        return Status(422, report.as_dict())
+    return Status(201, report.as_dict())
 
 
 @router.get("/schema", summary="JSON Schema of exchange format v1", response=dict[str, Any])

@@ -75,7 +75,10 @@ def site_region(site: str | None) -> str:
     if not site:
         return "other"
     text = site.lower().replace("_", " ")
-    for region, pattern in _MATCHERS:
-        if pattern.search(text):
-            return region
+    # "back of hand", "side of arm": the part named after "of" is where the injury is.
+    _, of, part = text.rpartition(" of ")
+    for candidate in (part, text) if of else (text,):
+        for region, pattern in _MATCHERS:
+            if pattern.search(candidate):
+                return region
     return "other"

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from jigsaw.core.dates import DateFormatError, parse_date, parse_instant
+from jigsaw.core.dates import DateFormatError, parse_date, parse_instant, uk_date
 from jigsaw.records.nhs import nhs_number_problem
 from jigsaw.records.postcodes import parse_postcode
 
@@ -151,7 +151,7 @@ class SubjectIn(BaseModel):
 
 
 class AuthorIn(BaseModel):
-    model_config = _OPEN
+    model_config = _STRICT
     name: Annotated[str, Field(max_length=200)] | None = None
     role: Annotated[str, Field(max_length=200)] | None = None
 
@@ -381,6 +381,7 @@ def _path(loc: tuple[int | str, ...], prefix: str = "") -> str:
 _MESSAGES = {
     "missing": "is required",
     "extra_forbidden": "is not a field of exchange format v1 (extra information goes in details)",
+    "model_type": "Input should be a valid dictionary",  # not pydantic's model class name
 }
 
 
@@ -429,12 +430,10 @@ def _check_event(event: EventIn) -> list[Problem]:
         return [_unknown_type(event.type)]
     problems: list[Problem] = []
     try:
-        validated = event_type.details.model_validate(event.details)
+        # Checked, then kept exactly as sent: extra fields too.
+        event_type.details.model_validate(event.details)
     except ValidationError as exc:
         problems += _problems(exc, "details")
-    else:
-        # Keep what was sent (extra fields too), with dates normalised to ISO text.
-        event.details = validated.model_dump(mode="json", exclude_unset=True)
     if event.type == "household_change":
         roles = {s.role for s in event.subjects}
         for needed in ("child", "household_member"):
@@ -460,7 +459,7 @@ def check_times(obj: ExchangeObject, *, now: datetime, tolerance: timedelta) -> 
         if obj.recorded_at is not None and obj.recorded_at < obj.occurred_at:
             problems.append(Problem("recorded_at", "is before occurred_at"))
     if isinstance(obj, PersonIn):
-        today = now.date()
+        today = uk_date(now)
         if obj.date_of_birth is not None:
             if obj.date_of_birth > today:
                 problems.append(Problem("date_of_birth", "is in the future"))
@@ -483,6 +482,9 @@ def object_key(obj: ExchangeObject) -> tuple[str, str, str]:
 def content_hash(obj: ExchangeObject) -> str:
     """A digest of what was said, not when: a resend with a new recorded_at is unchanged."""
     payload = obj.model_dump(mode="json", exclude={"recorded_at"}, exclude_none=True)
+    if isinstance(obj, EventIn):
+        # The order subjects are listed in says nothing: a reordered resend is unchanged.
+        payload["subjects"] = sorted(payload["subjects"], key=lambda s: (s["local_id"], s["role"]))
     return hashlib.blake2b(
         orjson.dumps(payload, option=orjson.OPT_SORT_KEYS), digest_size=16
     ).hexdigest()

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from jigsaw.core.dates import UK
 
 if TYPE_CHECKING:
+    from django.core.paginator import Page
+
     from jigsaw.records.models import PersonRecord, PersonVersion
     from jigsaw.records.selectors import ChronologyEntry
+
+SECTOR_LABELS = {
+    "health": "Health",
+    "police": "Police",
+    "education": "Education",
+    "social_care": "Social care",
+    "housing": "Housing",
+    "probation": "Probation",
+    "adult_mental_health": "Adult mental health",
+    "substance_misuse": "Substance misuse",
+    "voluntary": "Voluntary sector",
+    "other": "Other",
+}
 
 TYPE_LABELS = {
     "concern_raised": "Concern raised",
@@ -110,36 +127,110 @@ def event_label(event_type: str) -> str:
     return TYPE_LABELS.get(event_type, _words(event_type).capitalize())
 
 
+def sector_label(sector: str) -> str:
+    return SECTOR_LABELS.get(sector, _words(sector).capitalize())
+
+
+def long_date(value: date) -> str:
+    """27 March 2007"""
+    return f"{value.day} {value:%B %Y}"
+
+
+def short_date(value: date) -> str:
+    """27 Mar 2007"""
+    return f"{value.day} {value:%b %Y}"
+
+
 def _when(value: datetime) -> str:
     local = value.astimezone(UK)
     return f"{local.day} {local:%b %Y, %H:%M}"
 
 
-def chronology_rows(entries: list[ChronologyEntry]) -> list[dict[str, Any]]:
+def record_ref(agency: str, local_id: str) -> str:
+    """How a person sees and types an agency record: `AGENCY:LOCAL_ID`."""
+    return f"{agency}:{local_id}"
+
+
+def chronology_query(agency: str, local_id: str) -> str:
+    """The query string of the chronology page for one agency record."""
+    return "?" + urlencode({"record": record_ref(agency, local_id)})
+
+
+def person_list_rows(versions: Iterable[PersonVersion], *, agency: str) -> list[dict[str, str]]:
+    """An agency's person records as rows of its list, each with its chronology's query."""
+    return [
+        {
+            "local_id": v.record.local_id,
+            "name": " ".join(n for n in (v.given_name, v.family_name) if n),
+            "date_of_birth": short_date(v.date_of_birth) if v.date_of_birth else "Not known",
+            "postcode": v.postcode or "Not known",
+            "chronology_query": chronology_query(agency, v.record.local_id),
+        }
+        for v in versions
+    ]
+
+
+def pagination(page: Page[Any]) -> dict[str, Any] | None:
+    """GOV.UK pagination for a Django page (None when everything fits on one page)."""
+    if page.paginator.num_pages <= 1:
+        return None
+    items: list[dict[str, Any]] = []
+    for number in page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1):
+        if number == page.paginator.ELLIPSIS:
+            items.append({"ellipsis": True})
+        else:
+            items.append(
+                {"number": number, "href": f"?page={number}", "current": number == page.number}
+            )
+    return {
+        "previous": {"href": f"?page={page.previous_page_number()}"}
+        if page.has_previous()
+        else None,
+        "next": {"href": f"?page={page.next_page_number()}"} if page.has_next() else None,
+        "items": items,
+    }
+
+
+def chronology_rows(
+    entries: list[ChronologyEntry], *, agency_names: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Each event as the timeline shows it; `corrected` when a later version replaced the first."""
+    names = agency_names or {}
     return [
         {
             "occurred_iso": e.occurred_at.isoformat(),
             "occurred_text": _when(e.occurred_at),
+            "recorded_iso": e.recorded_at.isoformat(),
             "recorded_text": _when(e.recorded_at),
             "agency": e.agency,
+            "agency_name": names.get(e.agency, e.agency),
             "event_id": e.event_id,
             "label": event_label(e.type),
-            "summary": event_summary(e.type, e.details),
+            "summary": _sentence(event_summary(e.type, e.details)),
             "narrative": e.narrative,
             "author": ", ".join(x for x in (e.author_name, e.author_role) if x),
-            "role_text": f"as {_words(e.role)}",
+            "role_text": _words(e.role),
             "corrected": e.version > 1,
+            "version": e.version,
         }
         for e in entries
     ]
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
 def person_summary(record: PersonRecord, version: PersonVersion | None) -> dict[str, Any]:
     """The person as the agency knew them: name and the facts to tell them apart."""
     if version is None:
+        name = record_ref(record.agency.code, record.local_id)
         return {
-            "name": f"{record.agency.code}:{record.local_id}",
-            "rows": [{"key": {"text": "Known"}, "value": {"text": "Not yet recorded by then"}}],
+            "name": name,
+            "rows": [
+                {"key": {"text": "Agency record"}, "value": {"text": name}},
+                {"key": {"text": "Details"}, "value": {"text": "Not yet recorded by then"}},
+            ],
         }
     name = " ".join(n for n in (version.given_name, version.family_name) if n)
     address = ", ".join(
@@ -154,8 +245,8 @@ def person_summary(record: PersonRecord, version: PersonVersion | None) -> dict[
     )
     dob = version.date_of_birth
     rows = [
-        ("Agency record", f"{record.agency.code}:{record.local_id}"),
-        ("Date of birth", f"{dob.day} {dob:%B %Y}" if dob else "Not known"),
+        ("Agency record", record_ref(record.agency.code, record.local_id)),
+        ("Date of birth", long_date(dob) if dob else "Not known"),
         ("NHS number", _nhs(version.nhs_number) if version.nhs_number else "Not known"),
         ("Address", address or "Not known"),
         ("Other names", ", ".join(version.other_names) if version.other_names else "None recorded"),

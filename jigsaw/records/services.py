@@ -19,15 +19,18 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
+from jigsaw.core.bulk import allocate_ids, append_rows
 from jigsaw.core.clock import clock
 from jigsaw.records.exchange import (
     EVENT_TYPES,
+    AddressIn,
     AgencyIn,
     EventIn,
     ExchangeObject,
     PersonIn,
+    Problem,
     check_times,
     content_hash,
     parse_object,
@@ -141,9 +144,14 @@ def body_source(body: bytes) -> tuple[Source, str]:
             bad = _Undecodable(f"invalid JSON: {exc}")
             return (lambda: iter([(0, bad)])), "json"
         return (lambda: iter(enumerate(items))), "json"
-    if stripped.startswith(b"{") and b"\n" not in body.strip():
-        # A single object is a batch of one.
-        return (lambda: _decode_lines([body])), "jsonl"
+    if stripped.startswith(b"{"):
+        # A single object, on one line or pretty-printed over many, is a batch of one.
+        try:
+            one = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass  # JSON Lines
+        else:
+            return (lambda: iter([(1, one)])), "jsonl"
     return (lambda: _decode_lines(body.splitlines())), "jsonl"
 
 
@@ -162,36 +170,34 @@ def file_sha256(path: Path) -> str:
 class _Seen:
     position: int
     digest: str
+    recorded_at: datetime | None
 
 
 class _Validator:
-    """Pass one: every object checked alone, then the references between them and the store."""
+    """Each object checked alone, against what came before it in the batch, and the store."""
 
     def __init__(self, report: IngestReport, as_agency: str | None, now: datetime) -> None:
         self.report = report
         self.as_agency = as_agency
         self.now = now
         self.tolerance = timedelta(seconds=settings.JIGSAW_FUTURE_TOLERANCE_SECONDS)
+        # Every object of the batch so far: where it was and a digest of what it said.
         self.seen: dict[tuple[str, str, str], _Seen] = {}
-        self.batch_sectors: dict[str, str] = {}
-        self.store_sectors = _agency_sectors()
-        # References that could only be settled once the whole batch was read.
-        self.agency_refs: list[tuple[int, str, str]] = []
-        self.subject_refs: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
-        self.sector_checks: list[tuple[int, str, str]] = []
+        # The digest of each valid object not yet written, by position.
+        self.digest_at: dict[int, str] = {}
+        self.sectors = _agency_sectors()
 
-    def feed(self, position: int, raw: Raw) -> None:
+    def feed(self, position: int, raw: Raw) -> ExchangeObject | None:
+        """The object, if it is valid and new to this batch; else None (errors reported)."""
         self.report.objects += 1
         if isinstance(raw, _Undecodable):
             self.report.add_error(position, "(line)", raw.message)
-            return
+            return None
         obj, problems = parse_object(raw)
-        if obj is not None:
-            problems += check_times(obj, now=self.now, tolerance=self.tolerance)
-        for problem in problems:
-            self.report.add_error(position, problem.path, problem.message)
         if obj is None:
-            return
+            self._report(position, problems)
+            return None
+        problems += check_times(obj, now=self.now, tolerance=self.tolerance)
         agency = obj.code if isinstance(obj, AgencyIn) else obj.agency
         if self.as_agency is not None and agency != self.as_agency:
             path = "code" if isinstance(obj, AgencyIn) else "agency"
@@ -200,63 +206,63 @@ class _Validator:
                     position, path, f"this token sends as '{self.as_agency}', not '{agency}'"
                 )
             )
-            return
+            return None
+        if isinstance(obj, AgencyIn):
+            self.sectors.setdefault(obj.code, obj.sector)
+        else:
+            problems += self._check_agency(obj)
         if problems:
-            return
-        self._remember(position, obj)
+            self._report(position, problems)
+            return None
+        return self._remember(position, obj)
 
-    def _remember(self, position: int, obj: ExchangeObject) -> None:
+    def _report(self, position: int, problems: list[Problem]) -> None:
+        for problem in problems:
+            self.report.add_error(position, problem.path, problem.message)
+
+    def _check_agency(self, obj: PersonIn | EventIn) -> list[Problem]:
+        sector = self.sectors.get(obj.agency)
+        if sector is None:
+            return [
+                Problem(
+                    "agency", f"agency '{obj.agency}' is not known: send its agency object first"
+                )
+            ]
+        if isinstance(obj, EventIn) and obj.type in EVENT_TYPES:
+            allowed = EVENT_TYPES[obj.type].sent_by
+            if allowed and sector not in allowed:
+                return [
+                    Problem(
+                        "type",
+                        f"'{obj.type}' is sent by {' or '.join(sorted(allowed))} agencies; "
+                        f"'{obj.agency}' is {sector}",
+                    )
+                ]
+        return []
+
+    def _remember(self, position: int, obj: ExchangeObject) -> ExchangeObject | None:
         key: tuple[str, str, str] = (obj.kind, *_key_parts(obj))
         digest = content_hash(obj)
         earlier = self.seen.get(key)
-        if earlier is not None:
-            if earlier.digest != digest:
-                self.report.add_error(
-                    position,
-                    _id_field(obj),
-                    f"repeats {_id_field(obj)} '{key[2] or key[1]}' of position {earlier.position} "
-                    "with different content",
-                )
-            return
-        self.seen[key] = _Seen(position, digest)
-        if isinstance(obj, AgencyIn):
-            self.batch_sectors[obj.code] = obj.sector
-            return
-        self.agency_refs.append((position, obj.agency, "agency"))
-        if isinstance(obj, EventIn):
-            for index, subject in enumerate(obj.subjects):
-                self.subject_refs[(obj.agency, subject.local_id)].append(
-                    (position, f"subjects[{index}].local_id")
-                )
-            if EVENT_TYPES[obj.type].sent_by:
-                self.sector_checks.append((position, obj.agency, obj.type))
+        if earlier is not None and earlier.digest == digest:
+            self.report.count(obj.kind, "unchanged")  # an identical repeat inside the batch
+            return None
+        if earlier is not None and not _later(obj.recorded_at, earlier.recorded_at):
+            # Two versions in one batch are history only if their order is stated.
+            self.report.add_error(
+                position,
+                _id_field(obj),
+                f"repeats {_id_field(obj)} '{key[2] or key[1]}' of position {earlier.position} "
+                "with different content and no later recorded_at",
+            )
+            return None
+        self.seen[key] = _Seen(position, digest, obj.recorded_at)
+        self.digest_at[position] = digest
+        return obj
 
-    def finish(self) -> None:
-        sectors = {**self.store_sectors, **self.batch_sectors}
-        for position, code, path in self.agency_refs:
-            if code not in sectors:
-                self.report.add_error(
-                    position, path, f"agency '{code}' is not known: send its agency object first"
-                )
-        for position, code, type_name in self.sector_checks:
-            sector = sectors.get(code)
-            allowed = EVENT_TYPES[type_name].sent_by
-            if sector is not None and sector not in allowed:
-                self.report.add_error(
-                    position,
-                    "type",
-                    f"'{type_name}' is sent by {' or '.join(sorted(allowed))} agencies; "
-                    f"'{code}' is {sector}",
-                )
-        missing = {ref for ref in self.subject_refs if ("person", ref[0], ref[1]) not in self.seen}
-        missing -= _existing_person_keys(missing)
-        for agency, local_id in sorted(missing):
-            for position, path in self.subject_refs[(agency, local_id)]:
-                self.report.add_error(
-                    position,
-                    path,
-                    f"person '{local_id}' of agency '{agency}' is not known: send the person first",
-                )
+
+def _later(this: datetime | None, than: datetime | None) -> bool:
+    return this is not None and than is not None and this > than
 
 
 def _key_parts(obj: ExchangeObject) -> tuple[str, str]:
@@ -280,28 +286,58 @@ def _agency_sectors() -> dict[str, str]:
     return sectors
 
 
-def _existing_person_keys(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    found: set[tuple[str, str]] = set()
-    by_agency: dict[str, list[str]] = defaultdict(list)
-    for agency, local_id in keys:
-        by_agency[agency].append(local_id)
-    for agency, local_ids in by_agency.items():
-        for start in range(0, len(local_ids), CHUNK):
-            found.update(
-                PersonRecord.objects.filter(
-                    agency__code=agency, local_id__in=local_ids[start : start + CHUNK]
-                ).values_list("agency__code", "local_id")
-            )
-    return found
-
-
 # --- write pass ------------------------------------------------------------------------------
+
+
+_PERSON_VERSION_FIELDS = (
+    "id",
+    "record",
+    "version",
+    "given_name",
+    "family_name",
+    "other_names",
+    "date_of_birth",
+    "sex",
+    "nhs_number",
+    "address_line1",
+    "address_line2",
+    "address_town",
+    "postcode",
+    "address_from",
+    "extra",
+    "recorded_at",
+    "received_at",
+    "content_hash",
+    "submission",
+)
+_EVENT_VERSION_FIELDS = (
+    "id",
+    "event",
+    "version",
+    "type",
+    "occurred_at",
+    "recorded_at",
+    "received_at",
+    "author_name",
+    "author_role",
+    "details",
+    "narrative",
+    "content_hash",
+    "submission",
+)
 
 
 class _Writer:
     def __init__(
-        self, report: IngestReport, submission_id: uuid.UUID, received_at: datetime
+        self,
+        report: IngestReport,
+        submission_id: uuid.UUID,
+        received_at: datetime,
+        seen: dict[tuple[str, str, str], _Seen],
+        digest_at: dict[int, str],
     ) -> None:
+        self.seen = seen  # every object of the batch so far
+        self.digest_at = digest_at  # each object's content digest, by position
         self.report = report
         self.submission_id = submission_id
         self.received_at = received_at
@@ -338,72 +374,80 @@ class _Writer:
             )
             self.report.count("agency", "superseded" if latest else "new")
 
-    def persons(self, objs: list[PersonIn]) -> None:
-        keys = [(o.agency, o.local_id) for o in objs]
-        existing = self._record_ids(keys)
+    def persons(self, items: list[tuple[int, PersonIn]]) -> None:
+        objs = [obj for _, obj in items]
+        existing = self._identities(
+            PersonRecord, "local_id", [(o.agency, o.local_id) for o in objs]
+        )
         latest = _latest_versions(PersonVersion, "record_id", existing.values())
-        new_records = [
-            PersonRecord(agency_id=self.agency_ids[a], local_id=lid, received_at=self.received_at)
-            for (a, lid) in dict.fromkeys(k for k in keys if k not in existing)
-        ]
-        for record in PersonRecord.objects.bulk_create(new_records, batch_size=CHUNK):
-            existing[(self._code(record.agency_id), record.local_id)] = record.pk
         self.record_ids.update(existing)
-        versions = []
-        for obj in objs:
+        rows: list[tuple[Any, ...]] = []
+        for position, obj in items:
             record_id = existing[(obj.agency, obj.local_id)]
-            digest = content_hash(obj)
+            digest = self.digest_at.pop(position)
             previous = latest.get(record_id)
             if previous is not None and previous[1] == digest:
                 self.report.count("person", "unchanged")
                 continue
             number = previous[0] + 1 if previous else 1
             latest[record_id] = (number, digest)
-            address = obj.address
-            versions.append(
-                PersonVersion(
-                    record_id=record_id,
-                    version=number,
-                    given_name=obj.given_name or "",
-                    family_name=obj.family_name or "",
-                    other_names=obj.other_names,
-                    date_of_birth=obj.date_of_birth,
-                    sex=obj.sex or "",
-                    nhs_number=obj.nhs_number or "",
-                    address_line1=(address.line1 or "") if address else "",
-                    address_line2=(address.line2 or "") if address else "",
-                    address_town=(address.town or "") if address else "",
-                    postcode=(address.postcode or "") if address else "",
-                    address_from=obj.address_from,
-                    recorded_at=obj.recorded_at or self.received_at,
-                    received_at=self.received_at,
-                    content_hash=digest,
-                    submission_id=self.submission_id,
+            address = obj.address or AddressIn()
+            rows.append(
+                (
+                    record_id,
+                    number,
+                    obj.given_name or "",
+                    obj.family_name or "",
+                    obj.other_names,
+                    obj.date_of_birth,
+                    obj.sex or "",
+                    obj.nhs_number or "",
+                    address.line1 or "",
+                    address.line2 or "",
+                    address.town or "",
+                    address.postcode or "",
+                    obj.address_from,
+                    {},
+                    obj.recorded_at or self.received_at,
+                    self.received_at,
+                    digest,
+                    self.submission_id,
                 )
             )
             self.report.count("person", "superseded" if previous else "new")
             self.report.touched_records.add(record_id)
-        PersonVersion.objects.bulk_create(versions, batch_size=CHUNK)
+        ids = allocate_ids(PersonVersion, len(rows))
+        append_rows(
+            PersonVersion,
+            _PERSON_VERSION_FIELDS,
+            [(pk, *row) for pk, row in zip(ids, rows, strict=True)],
+        )
 
-    def events(self, objs: list[EventIn]) -> None:
-        subject_keys = {(o.agency, s.local_id) for o in objs for s in o.subjects}
-        unknown = [k for k in subject_keys if k not in self.record_ids]
+    def resolvable(
+        self, events: list[tuple[int, EventIn]]
+    ) -> tuple[list[tuple[int, EventIn]], list[tuple[int, EventIn]]]:
+        """Split events into those whose subjects are all stored and those still waiting."""
+        keys = {(e.agency, s.local_id) for _, e in events for s in e.subjects}
+        unknown = [k for k in keys if k not in self.record_ids]
         if unknown:
             self.record_ids.update(self._record_ids(unknown))
-        existing = self._event_ids([(o.agency, o.event_id) for o in objs])
+        ready: list[tuple[int, EventIn]] = []
+        waiting: list[tuple[int, EventIn]] = []
+        for item in events:
+            event = item[1]
+            known = all((event.agency, s.local_id) in self.record_ids for s in event.subjects)
+            (ready if known else waiting).append(item)
+        return ready, waiting
+
+    def events(self, items: list[tuple[int, EventIn]]) -> None:
+        objs = [obj for _, obj in items]
+        existing = self._identities(Event, "event_id", [(o.agency, o.event_id) for o in objs])
         latest = _latest_versions(EventVersion, "event_id", existing.values())
-        new_events = [
-            Event(agency_id=self.agency_ids[a], event_id=eid, received_at=self.received_at)
-            for (a, eid) in dict.fromkeys((o.agency, o.event_id) for o in objs)
-            if (a, eid) not in existing
-        ]
-        for event in Event.objects.bulk_create(new_events, batch_size=CHUNK):
-            existing[(self._code(event.agency_id), event.event_id)] = event.pk
-        versions: list[EventVersion] = []
-        subjects: list[list[tuple[int, str]]] = []
-        for obj in objs:
+        versions: list[tuple[Any, ...]] = []
+        subjects: list[tuple[int, int, str]] = []  # (index into versions, record, role)
+        for position, obj in items:
             event_pk = existing[(obj.agency, obj.event_id)]
-            digest = content_hash(obj)
+            digest = self.digest_at.pop(position)
             previous = latest.get(event_pk)
             if previous is not None and previous[1] == digest:
                 self.report.count("event", "unchanged")
@@ -412,45 +456,65 @@ class _Writer:
             latest[event_pk] = (number, digest)
             author = obj.author
             versions.append(
-                EventVersion(
-                    event_id=event_pk,
-                    version=number,
-                    type=obj.type,
-                    occurred_at=obj.occurred_at,
-                    recorded_at=obj.recorded_at or self.received_at,
-                    received_at=self.received_at,
-                    author_name=(author.name or "") if author else "",
-                    author_role=(author.role or "") if author else "",
-                    details=obj.details,
-                    narrative=obj.narrative or "",
-                    content_hash=digest,
-                    submission_id=self.submission_id,
+                (
+                    event_pk,
+                    number,
+                    obj.type,
+                    obj.occurred_at,
+                    obj.recorded_at or self.received_at,
+                    self.received_at,
+                    (author.name or "") if author else "",
+                    (author.role or "") if author else "",
+                    obj.details,
+                    obj.narrative or "",
+                    digest,
+                    self.submission_id,
                 )
             )
-            subject_rows: list[tuple[int, str]] = [
-                (self.record_ids[(obj.agency, s.local_id)], s.role) for s in obj.subjects
-            ]
-            subjects.append(subject_rows)
-            self.report.touched_records.update(r for r, _ in subject_rows)
+            for subject in obj.subjects:
+                record_id = self.record_ids[(obj.agency, subject.local_id)]
+                subjects.append((len(versions) - 1, record_id, subject.role))
+                self.report.touched_records.add(record_id)
             self.report.count("event", "superseded" if previous else "new")
-        created = EventVersion.objects.bulk_create(versions, batch_size=CHUNK)
-        EventSubject.objects.bulk_create(
+        version_ids = allocate_ids(EventVersion, len(versions))
+        append_rows(
+            EventVersion,
+            _EVENT_VERSION_FIELDS,
+            [(pk, *row) for pk, row in zip(version_ids, versions, strict=True)],
+        )
+        subject_ids = allocate_ids(EventSubject, len(subjects))
+        append_rows(
+            EventSubject,
+            ("id", "event_version", "record", "role"),
             [
-                EventSubject(event_version_id=version.pk, record_id=record_id, role=role)
-                for version, rows in zip(created, subjects, strict=True)
-                for record_id, role in rows
+                (pk, version_ids[index], record_id, role)
+                for pk, (index, record_id, role) in zip(subject_ids, subjects, strict=True)
             ],
-            batch_size=CHUNK,
         )
 
-    def _code(self, agency_id: int) -> str:
-        return next(code for code, pk in self.agency_ids.items() if pk == agency_id)
+    def _identities(
+        self,
+        model: type[PersonRecord] | type[Event],
+        field_name: str,
+        keys: list[tuple[str, str]],
+    ) -> dict[tuple[str, str], int]:
+        """Ids of the identity rows for (agency, local key), appending those not yet stored."""
+        existing = _ids_by_key(model, field_name, keys, self.agency_ids)
+        fresh = [k for k in dict.fromkeys(keys) if k not in existing]
+        ids = allocate_ids(model, len(fresh))
+        append_rows(
+            model,
+            ("id", "agency", field_name, "received_at"),
+            [
+                (pk, self.agency_ids[agency], local, self.received_at)
+                for pk, (agency, local) in zip(ids, fresh, strict=True)
+            ],
+        )
+        existing.update(zip(fresh, ids, strict=True))
+        return existing
 
     def _record_ids(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
         return _ids_by_key(PersonRecord, "local_id", keys, self.agency_ids)
-
-    def _event_ids(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        return _ids_by_key(Event, "event_id", keys, self.agency_ids)
 
 
 def _ids_by_key(
@@ -462,7 +526,8 @@ def _ids_by_key(
     codes = {pk: code for code, pk in agency_ids.items()}
     by_agency: dict[int, list[str]] = defaultdict(list)
     for code, local in keys:
-        by_agency[agency_ids[code]].append(local)
+        if code in agency_ids:  # an agency not (yet) stored has nothing stored
+            by_agency[agency_ids[code]].append(local)
     found: dict[tuple[str, str], int] = {}
     for agency_id, locals_ in by_agency.items():
         for start in range(0, len(locals_), CHUNK):
@@ -488,19 +553,79 @@ def _latest_versions(
     return latest
 
 
-def _objects_of_kind(source: Source, kinds: tuple[str, ...]) -> Iterator[list[Any]]:
-    """Pass two: the batch again, only the given kinds, re-validated (cheap), in chunks."""
-    chunk: list[Any] = []
-    for _position, raw in source():
-        if not isinstance(raw, dict) or raw.get("kind") not in kinds:
-            continue
-        obj, _ = parse_object(raw)
-        chunk.append(obj)
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+class _Pending:
+    """Valid objects waiting to be written, in chunks: persons before the events that name them.
+
+    An event naming a person not yet stored waits until the end of the batch (the person may come
+    later in it); if the person is still unknown then, that is an error and nothing is kept.
+    """
+
+    def __init__(self, writer: _Writer, report: IngestReport) -> None:
+        self.writer = writer
+        self.report = report
+        self.persons: list[tuple[int, PersonIn]] = []
+        self.events: list[tuple[int, EventIn]] = []
+        self.waiting: list[tuple[int, EventIn]] = []
+
+    def add(self, position: int, obj: ExchangeObject) -> None:
+        if isinstance(obj, AgencyIn):
+            self.flush()
+            self.writer.agencies([obj])
+        elif isinstance(obj, PersonIn):
+            self.persons.append((position, obj))
+            if len(self.persons) >= CHUNK:
+                self._flush_persons()
+        else:
+            self.events.append((position, obj))
+            if len(self.events) >= CHUNK:
+                self.flush()
+
+    def _flush_persons(self) -> None:
+        if self.persons:
+            self.writer.persons(self.persons)
+            self.persons = []
+
+    def flush(self) -> None:
+        self._flush_persons()
+        if self.events:
+            ready, waiting = self.writer.resolvable(self.events)
+            self.writer.events(ready)
+            self.waiting += waiting
+            self.events = []
+
+    def finish(self) -> None:
+        if self.report.accepted:
+            self.flush()
+        else:  # nothing will be kept, but what the events name is still checked
+            self.waiting += self.events
+            self.events = []
+        ready, unknown = self.writer.resolvable(self.waiting)
+        for position, event in unknown:
+            for index, subject in enumerate(event.subjects):
+                key = (event.agency, subject.local_id)
+                if key not in self.writer.record_ids and ("person", *key) not in self.writer.seen:
+                    self.report.add_error(
+                        position,
+                        f"subjects[{index}].local_id",
+                        f"person '{subject.local_id}' of agency '{event.agency}' is not known: "
+                        "send the person first",
+                    )
+        if self.report.accepted:
+            self.writer.events(ready)
+
+
+def _serialise_ingests() -> None:
+    """One batch writes at a time, so two batches creating the same new record cannot collide.
+
+    SQLite already has one writer (transactions begin IMMEDIATE); PostgreSQL takes a
+    transaction-scoped advisory lock. Readers are never blocked.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_INGEST_LOCK])
+
+
+_INGEST_LOCK = 0x4A1653  # an arbitrary constant naming the ingest lock
 
 
 def batch_ingest(
@@ -511,29 +636,36 @@ def batch_ingest(
     sha256: str,
     as_agency: str | None = None,
 ) -> IngestReport:
-    """Validate a whole batch, then store all of it or nothing.
+    """Validate and store a whole batch: all of it, or (on any error) nothing.
 
-    `as_agency` (API tokens) limits the batch to one agency's own objects.
+    One pass: objects are written in chunks as they are validated, inside one transaction that
+    is rolled back if any object fails, so a file of millions of lines is streamed and every
+    error in it is still reported. `as_agency` (API tokens) limits the batch to one agency.
     """
     report = IngestReport()
     received_at = clock.now()
     validator = _Validator(report, as_agency, received_at)
-    for position, raw in source():
-        validator.feed(position, raw)
-    if report.accepted:
-        validator.finish()
-    if not report.accepted:
-        return report
-
     submission_id = uuid.uuid4()
     with transaction.atomic():
-        writer = _Writer(report, submission_id, received_at)
-        for chunk in _objects_of_kind(source, ("agency",)):
-            writer.agencies(_dedupe(chunk, report))
-        for chunk in _objects_of_kind(source, ("person",)):
-            writer.persons(_dedupe(chunk, report))
-        for chunk in _objects_of_kind(source, ("event",)):
-            writer.events(_dedupe(chunk, report))
+        _serialise_ingests()
+        writer = _Writer(report, submission_id, received_at, validator.seen, validator.digest_at)
+        pending = _Pending(writer, report)
+        for position, raw in source():
+            obj = validator.feed(position, raw)
+            if obj is not None and report.accepted:
+                pending.add(position, obj)
+            elif isinstance(obj, EventIn):
+                pending.waiting.append((position, obj))  # to report unknown subjects too
+        if not report.forbidden:
+            pending.finish()
+        if not report.accepted:
+            transaction.set_rollback(True)
+            report.errors.sort(key=lambda error: error.position)
+            # Nothing was stored: the counts of what was written before the error go too.
+            empty = IngestReport()
+            report.new, report.unchanged, report.superseded = 0, 0, 0
+            report.by_kind, report.touched_records = empty.by_kind, empty.touched_records
+            return report
         Submission.objects.create(
             id=submission_id,
             channel=channel,
@@ -546,17 +678,3 @@ def batch_ingest(
         )
     report.submission_id = submission_id
     return report
-
-
-def _dedupe(objs: list[Any], report: IngestReport) -> list[Any]:
-    """An identical repeat inside one chunk is an unchanged resend (differing ones were refused)."""
-    seen: set[tuple[str, str, str]] = set()
-    out = []
-    for obj in objs:
-        key = (obj.kind, *_key_parts(obj))
-        if key in seen:
-            report.count(obj.kind, "unchanged")
-        else:
-            seen.add(key)
-            out.append(obj)
-    return out

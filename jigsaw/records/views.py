@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
@@ -7,9 +8,16 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from jigsaw.core.dates import parse_instant
-from jigsaw.records.models import Sector
-from jigsaw.records.presenters import chronology_rows, person_summary
+from jigsaw.core.clock import clock
+from jigsaw.core.dates import parse_instant, uk_date
+from jigsaw.records.presenters import (
+    chronology_rows,
+    long_date,
+    pagination,
+    person_list_rows,
+    person_summary,
+    sector_label,
+)
 from jigsaw.records.selectors import (
     RecordNotFound,
     agency_get,
@@ -21,19 +29,30 @@ from jigsaw.records.selectors import (
     records_chronology,
 )
 
-SECTOR_LABELS = dict(Sector.choices)
+PERSONS_PER_PAGE = 50
+RECORD_EXAMPLE = "for example NMUH:H-204311"
+DATE_PARTS = ("day", "month", "year")
 
 
 @login_required
 def agencies(request: HttpRequest) -> HttpResponse:
+    summaries = agency_summaries()
     return render(
         request,
         "records/agencies.html",
         {
             "title": "Agencies",
             "active_nav": "agencies",
-            "agencies": agency_summaries(),
-            "sector_labels": SECTOR_LABELS,
+            "agencies": [
+                {
+                    "code": a.code,
+                    "name": a.name,
+                    "sector": sector_label(a.sector),
+                    "person_records": a.person_records,
+                    "events": a.events,
+                }
+                for a in summaries
+            ],
         },
     )
 
@@ -44,42 +63,51 @@ def agency(request: HttpRequest, code: str) -> HttpResponse:
     if summary is None:
         raise Http404("no such agency")
     versions = agency_person_versions(code=code)
-    page = Paginator(versions, 50).get_page(request.GET.get("page"))
-    rows = [
-        {
-            "local_id": v.record.local_id,
-            "name": " ".join(n for n in (v.given_name, v.family_name) if n),
-            "date_of_birth": v.date_of_birth.strftime("%-d %b %Y")
-            if v.date_of_birth
-            else "Not known",
-            "postcode": v.postcode or "Not known",
-        }
-        for v in page.object_list
-    ]
-    pagination = {
-        "previous": {"href": f"?page={page.previous_page_number()}"}
-        if page.has_previous()
-        else None,
-        "next": {"href": f"?page={page.next_page_number()}"} if page.has_next() else None,
-        "items": [
-            {"number": n, "href": f"?page={n}", "current": n == page.number}
-            if n != Paginator.ELLIPSIS
-            else {"ellipsis": True}
-            for n in page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-        ],
-    }
+    page = Paginator(versions, PERSONS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "records/agency.html",
         {
-            "title": summary.name,
+            "title": summary.name if page.number == 1 else f"{summary.name} (page {page.number})",
             "active_nav": "agencies",
             "agency": summary,
-            "rows": rows,
+            "sector": sector_label(summary.sector),
+            "rows": person_list_rows(page.object_list, agency=code),
             "count": page.paginator.count,
-            "pagination": pagination,
+            "first": page.start_index(),
+            "last": page.end_index(),
+            "pagination": pagination(page),
         },
     )
+
+
+@dataclass
+class DateProblem:
+    message: str
+    parts: list[str] = field(default_factory=list)  # the inputs to mark, in order
+
+
+def as_of_date(day: str, month: str, year: str, *, today: date) -> date | DateProblem | None:
+    """The optional "as known on" date from its three inputs, or what is wrong with it."""
+    given = {"day": day, "month": month, "year": year}
+    if not any(given.values()):
+        return None
+    missing = [part for part in DATE_PARTS if not given[part]]
+    if missing:
+        return DateProblem(f"The date must include a {' and '.join(missing)}", missing)
+    not_numbers = [part for part in DATE_PARTS if not given[part].isdigit()]
+    if not_numbers:
+        return DateProblem("The date must be a real date", not_numbers)
+    if len(year) != 4:
+        return DateProblem("Year must include 4 numbers", ["year"])
+    try:
+        value = date(int(year), int(month), int(day))
+    except ValueError:
+        month_ok = 1 <= int(month) <= 12
+        return DateProblem("The date must be a real date", ["day"] if month_ok else ["month"])
+    if value > today:
+        return DateProblem("The date must be today or in the past", list(DATE_PARTS))
+    return value
 
 
 @login_required
@@ -90,53 +118,54 @@ def chronology(request: HttpRequest) -> HttpResponse:
         "month": request.GET.get("as-of-month", "").strip(),
         "year": request.GET.get("as-of-year", "").strip(),
     }
-    context: dict[str, object] = {"title": "Chronology", "active_nav": "chronology", "form": form}
-    field_errors: dict[str, str] = {}
+    context: dict[str, object] = {
+        "title": "Chronology of a record",
+        "active_nav": "chronology",
+        "form": form,
+        "field_errors": {},
+        "date_error_parts": [],
+        "errors": [],
+    }
     if not request.GET:
-        return render(
-            request,
-            "records/chronology.html",
-            {**context, "field_errors": field_errors, "errors": []},
-        )
+        return render(request, "records/chronology.html", context)
 
-    as_of = None
-    if any(form[k] for k in ("day", "month", "year")):
-        try:
-            day = date(int(form["year"]), int(form["month"]), int(form["day"]))
-            as_of = parse_instant(day.isoformat(), end_of_day=True)
-        except ValueError:
-            field_errors["as_of"] = "The date must be a real date, for example 27 3 2007"
+    field_errors: dict[str, str] = {}
+    errors: list[dict[str, str]] = []
     record = None
     if not form["record"]:
-        field_errors["record"] = (
-            "Enter the agency code and its ID for the person, for example NMUH:H-204311"
-        )
+        field_errors["record"] = f"Enter the agency record, {RECORD_EXAMPLE}"
     else:
         try:
             agency_code, local_id = parse_record_ref(form["record"])
             record = person_record_get(agency=agency_code, local_id=local_id)
         except ValueError:
             field_errors["record"] = (
-                "Enter the agency code, a colon and the ID, for example NMUH:H-204311"
+                f"Enter the agency code, a colon and the agency's ID, {RECORD_EXAMPLE}"
             )
         except RecordNotFound:
-            field_errors["record"] = "No agency record has that code and ID"
-    if field_errors or record is None:
-        errors = [
-            {"text": text, "href": "#record" if name == "record" else "#as-of-day"}
-            for name, text in field_errors.items()
-        ]
+            field_errors["record"] = "There is no agency record with that code and ID"
+    if "record" in field_errors:
+        errors.append({"text": field_errors["record"], "href": "#record"})
+
+    as_of = as_of_date(form["day"], form["month"], form["year"], today=uk_date(clock.now()))
+    if isinstance(as_of, DateProblem):
+        field_errors["as_of"] = as_of.message
+        context["date_error_parts"] = as_of.parts
+        errors.append({"text": as_of.message, "href": f"#as-of-{as_of.parts[0]}"})
+
+    if errors or record is None or isinstance(as_of, DateProblem):
         context.update(field_errors=field_errors, errors=errors)
         return render(request, "records/chronology.html", context, status=400)
 
-    version = person_version_as_of(record=record, as_of=as_of)
-    entries = records_chronology(record_ids=[record.pk], as_of=as_of)
+    as_of_instant = parse_instant(as_of.isoformat(), end_of_day=True) if as_of else None
+    version = person_version_as_of(record=record, as_of=as_of_instant)
+    entries = records_chronology(record_ids=[record.pk], as_of=as_of_instant)
+    person = person_summary(record, version)
+    names = {a.code: a.name for a in agency_summaries(as_of=as_of_instant)}
     context.update(
-        field_errors={},
-        errors=[],
-        person=person_summary(record, version),
-        entries=chronology_rows(entries),
-        as_of_text=as_of
-        and f"{int(form['day'])} {date(2000, int(form['month']), 1):%B} {form['year']}",
+        person=person,
+        agency_code=record.agency.code,
+        entries=chronology_rows(entries, agency_names=names),
+        as_of_text=long_date(as_of) if as_of else None,
     )
     return render(request, "records/chronology.html", context)

@@ -10,7 +10,7 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parents[2]  # the jigsaw package
 
 SECRET_KEY = os.environ.get("JIGSAW_SECRET_KEY", "insecure-development-key-not-for-production")
-DEBUG = os.environ.get("JIGSAW_DEBUG", "1") == "1"
+DEBUG = os.environ.get("JIGSAW_DEBUG", "0") == "1"
 ALLOWED_HOSTS = [
     h for h in os.environ.get("JIGSAW_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
 ]
@@ -23,7 +23,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # recursive_triggers: INSERT OR REPLACE fires the append-only DELETE guard too.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA recursive_triggers=ON;"
+        ),
     }
 
 INSTALLED_APPS = [
@@ -40,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -94,8 +98,13 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(os.environ.get("JIGSAW_STATIC_ROOT", Path.cwd() / "staticfiles"))
+# Only where collectstatic writes (production); here static files are served from the sources.
+STATIC_ROOT = os.environ.get("JIGSAW_STATIC_ROOT") or None
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
+# WhiteNoise serves static files from the app itself. Straight from the source folders here
+# (no collectstatic needed for `jigsaw serve`); production collects them with hashed names.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -42,6 +42,22 @@ class Submission(AppendOnlyModel):
         return f"{self.channel}:{self.source}@{self.received_at:%Y-%m-%d %H:%M}"
 
 
+class Provenance(AppendOnlyModel):
+    """What every version carries: when it was recorded and received, a digest, its batch."""
+
+    recorded_at = models.DateTimeField(
+        help_text="when the agency recorded it; 'as known on' uses this"
+    )
+    received_at = models.DateTimeField(help_text="when Jigsaw stored it")
+    content_hash = models.CharField(max_length=32)
+    submission = models.ForeignKey(
+        Submission, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+
+    class Meta:
+        abstract = True
+
+
 class Agency(AppendOnlyModel):
     """An agency's identity. Its name and sector live in versions."""
 
@@ -55,15 +71,11 @@ class Agency(AppendOnlyModel):
         return self.code
 
 
-class AgencyVersion(AppendOnlyModel):
+class AgencyVersion(Provenance):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="versions")
     version = models.PositiveIntegerField()
     name = models.CharField(max_length=200)
     sector = models.CharField(max_length=32, choices=Sector.choices)
-    recorded_at = models.DateTimeField()
-    received_at = models.DateTimeField()
-    content_hash = models.CharField(max_length=32)
-    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         constraints = [
@@ -87,10 +99,13 @@ class PersonRecord(AppendOnlyModel):
         return f"{self.agency_id}:{self.local_id}"
 
 
-class PersonVersion(AppendOnlyModel):
+class PersonVersion(Provenance):
     """What the agency said about the person, as of `recorded_at`."""
 
-    record = models.ForeignKey(PersonRecord, on_delete=models.PROTECT, related_name="versions")
+    # Indexed by the (record, version) constraint; a second index would only slow the ingest.
+    record = models.ForeignKey(
+        PersonRecord, on_delete=models.PROTECT, related_name="versions", db_index=False
+    )
     version = models.PositiveIntegerField()
     given_name = models.CharField(max_length=100, blank=True)
     family_name = models.CharField(max_length=100, blank=True)
@@ -106,10 +121,6 @@ class PersonVersion(AppendOnlyModel):
     extra = models.JSONField(
         default=dict, help_text="fields beyond exchange format v1, kept as sent"
     )
-    recorded_at = models.DateTimeField()
-    received_at = models.DateTimeField()
-    content_hash = models.CharField(max_length=32)
-    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         constraints = [
@@ -134,21 +145,19 @@ class Event(AppendOnlyModel):
         return f"{self.agency_id}:{self.event_id}"
 
 
-class EventVersion(AppendOnlyModel):
+class EventVersion(Provenance):
     """One version of an event. A resend with changed content appends a version that supersedes."""
 
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="versions")
+    event = models.ForeignKey(
+        Event, on_delete=models.PROTECT, related_name="versions", db_index=False
+    )
     version = models.PositiveIntegerField()
     type = models.CharField(max_length=40)
     occurred_at = models.DateTimeField()
-    recorded_at = models.DateTimeField()
-    received_at = models.DateTimeField()
     author_name = models.CharField(max_length=200, blank=True)
     author_role = models.CharField(max_length=200, blank=True)
     details = models.JSONField(default=dict)
     narrative = models.TextField(blank=True)
-    content_hash = models.CharField(max_length=32)
-    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         constraints = [

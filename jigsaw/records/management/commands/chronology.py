@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sys
 from argparse import ArgumentParser
 from typing import Any
 
@@ -34,9 +33,8 @@ class Command(BaseCommand):
         except (ValueError, DateFormatError, RecordNotFound) as exc:
             raise CommandError(str(exc)) from exc
         if json:
-            sys.stdout.write(
+            self.stdout.write(
                 orjson.dumps([e.as_dict() for e in entries], option=orjson.OPT_INDENT_2).decode()
-                + "\n"
             )
             return
         if not entries:

@@ -23,12 +23,17 @@ class Command(BaseCommand):
         for path in files:
             if not path.is_file():
                 raise CommandError(f"{path}: no such file")
-            report = batch_ingest(
-                source=jsonl_source(path),
-                channel="file",
-                source_name=str(path),
-                sha256=file_sha256(path),
-            )
+            try:
+                report = batch_ingest(
+                    source=jsonl_source(path),
+                    channel="file",
+                    source_name=str(path),
+                    sha256=file_sha256(path),
+                )
+            except (OSError, EOFError) as exc:  # not gzip after all, truncated, unreadable
+                self.stderr.write(f"{path}: rejected, nothing stored: cannot be read: {exc}")
+                failed += 1
+                continue
             if json:
                 self.stdout.write(orjson.dumps({"file": str(path), **report.as_dict()}).decode())
             elif report.accepted:

@@ -1,0 +1,246 @@
+"""Browser fixtures: Jigsaw served from a throwaway SQLite database, driven by headless Chromium.
+
+The server is the real `jigsaw serve`, started once per test session in a subprocess, on a
+database built by `jigsaw migrate` and `jigsaw ingest` from the files in tests/system/data/.
+Each test gets a fresh browser context (no cookies), and `Ui.check()` screenshots the page and
+runs axe-core on it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "system" / "data"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+USERNAME = "sam.taylor"
+PASSWORD = "correct-horse-battery-staple"
+SERIOUS = {"serious", "critical"}
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    username: str = USERNAME
+    password: str = PASSWORD
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _run(args: list[str], env: dict[str, str], cwd: Path) -> None:
+    done = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args[:3])} failed:\n{done.stdout}\n{done.stderr}")
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"jigsaw serve stopped:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"jigsaw serve did not answer at {url}:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def jigsaw_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`jigsaw serve` on a free port, on a database holding the system-test records."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's Chromium is not installed (make browser)")
+    if not (ROOT / "jigsaw" / "static" / "govuk" / "jigsaw.css").exists():
+        pytest.fail("the front-end assets are not built (make assets)")
+    workdir = tmp_path_factory.mktemp("jigsaw-server")
+    bin_dir = Path(sys.executable).parent
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "jigsaw.config.settings.base",
+        "JIGSAW_DEBUG": "1",  # runserver serves the static files only when debugging
+        "JIGSAW_STATIC_ROOT": str(workdir / "static"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    jigsaw = str(bin_dir / "jigsaw")
+    _run([jigsaw, "migrate", "--verbosity", "0"], env, workdir)
+    _run(
+        [jigsaw, "ingest", str(DATA / "records.jsonl"), str(DATA / "corrections.jsonl")],
+        env,
+        workdir,
+    )
+    create_user = (
+        "from django.contrib.auth import get_user_model; "
+        f"get_user_model().objects.create_user({USERNAME!r}, password={PASSWORD!r})"
+    )
+    _run([sys.executable, str(ROOT / "manage.py"), "shell", "-c", create_user], env, workdir)
+
+    port = _free_port()
+    log = workdir / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [jigsaw, "serve", "--port", str(port)],
+            env=env,
+            cwd=workdir,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(f"{url}/sign-in", process, log)
+        yield Server(url)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def chromium(jigsaw_server: Server) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Ui:
+    """One person's browser tab on the server under test, checking each page it reaches."""
+
+    page: Any
+    server: Server
+    name: str
+    problems: list[str] = field(default_factory=list)
+    shots: int = 0
+    javascript: bool = True
+
+    def url(self, path: str) -> str:
+        return self.server.url + path
+
+    def visit(self, path: str) -> None:
+        self.page.goto(self.url(path))
+
+    def check(self, label: str) -> None:
+        """Screenshot the page and fail on serious accessibility problems or broken assets."""
+        from axe_playwright_python.sync_playwright import Axe
+
+        self.page.wait_for_load_state("load")
+        fonts_loaded = self.page.evaluate(
+            "document.fonts.ready.then(() => [...document.fonts]"
+            ".some(f => f.family.includes('GDS Transport') && f.status === 'loaded'))"
+        )
+        if not fonts_loaded:
+            self.problems.append("the GOV.UK font did not load")
+        self.shots += 1
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(
+            path=str(SCREENSHOTS / f"{self.name}-{self.shots:02d}-{label}.png"), full_page=True
+        )
+        if self.javascript:
+            results = Axe().run(self.page)
+        else:
+            copy = self._copy_with_javascript()
+            try:
+                results = Axe().run(copy)
+            finally:
+                copy.context.close()
+        serious = [
+            f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"])
+            for v in results.response["violations"]
+            if v.get("impact") in SERIOUS
+        ]
+        assert not serious, f"accessibility problems on {label}:\n" + "\n".join(serious)
+        assert not self.problems, f"problems loading {label}:\n" + "\n".join(self.problems)
+
+    def _copy_with_javascript(self) -> Any:
+        """The page as served, in a tab where axe can run (Jigsaw's own script stays off)."""
+        html = self.page.content()
+        context = self.page.context.browser.new_context(viewport=self.page.viewport_size)
+        copy = context.new_page()
+        copy.route(self.page.url, lambda route: route.fulfill(body=html, content_type="text/html"))
+        copy.route("**/jigsaw/init.js", lambda route: route.abort())
+        copy.goto(self.page.url)
+        return copy
+
+    def sign_in(self) -> None:
+        self.visit("/sign-in")
+        self.page.get_by_label("Username").fill(self.server.username)
+        self.page.get_by_label("Password", exact=True).fill(self.server.password)
+        self.page.get_by_role("button", name="Sign in").click()
+        self.page.wait_for_url(self.url("/"))
+
+
+def _watch(ui: Ui) -> None:
+    page = ui.page
+
+    def on_response(response: Any) -> None:
+        if response.status >= 400 and "/static/" in response.url:
+            ui.problems.append(f"{response.status} {response.url}")
+
+    def on_console(message: Any) -> None:
+        if message.type == "error" and "Failed to load resource" not in message.text:
+            ui.problems.append(f"console error: {message.text}")
+
+    page.on("response", on_response)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: ui.problems.append(f"page error: {error}"))
+
+
+def _ui(chromium: Any, server: Server, request: pytest.FixtureRequest, **options: Any) -> Ui:
+    context = chromium.new_context(viewport={"width": 1024, "height": 768}, **options)
+    request.addfinalizer(context.close)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    name = re.sub(r"[^a-z0-9]+", "-", request.node.name.removeprefix("test_").lower()).strip("-")
+    ui = Ui(page, server, name, javascript=options.get("java_script_enabled", True))
+    _watch(ui)
+    return ui
+
+
+@pytest.fixture
+def ui(chromium: Any, jigsaw_server: Server, request: pytest.FixtureRequest) -> Ui:
+    """A fresh browser tab, signed out."""
+    return _ui(chromium, jigsaw_server, request)
+
+
+@pytest.fixture
+def ui_without_js(chromium: Any, jigsaw_server: Server, request: pytest.FixtureRequest) -> Ui:
+    """A fresh browser tab with JavaScript switched off."""
+    return _ui(chromium, jigsaw_server, request, java_script_enabled=False)
