@@ -19,8 +19,6 @@ def environment(**options: Any) -> Environment:
     # App templates, then the maintained GOV.UK macros under `govuk_frontend_jinja/...`.
     govuk = PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})
     env.loader = ChoiceLoader([env.loader, govuk] if env.loader else [govuk])
-    env.globals.update(
-        {"static": static, "url": _url, "get_messages": get_messages}
-    )
+    env.globals.update({"static": static, "url": _url, "get_messages": get_messages})
     env.autoescape = True
     return env
