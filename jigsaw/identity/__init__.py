@@ -1,0 +1,1 @@
+"""Identity: linking agencies' person records to one person."""
