@@ -210,7 +210,7 @@ def chronology_rows(
             "narrative": e.narrative,
             "author": ", ".join(x for x in (e.author_name, e.author_role) if x),
             "role_text": _words(e.role),
-            "corrected": e.version > 1,
+            "corrected": e.versions_known > 1,
             "version": e.version,
         }
         for e in entries

@@ -80,7 +80,7 @@ def person_version_as_of(
     as_of = as_of or clock.now()
     return (
         PersonVersion.objects.filter(record=record, recorded_at__lte=as_of)
-        .order_by("-version")
+        .order_by("-recorded_at", "-version")
         .first()
     )
 
@@ -105,7 +105,7 @@ def records_chronology(
     versions = (
         EventVersion.objects.filter(event_id__in=event_ids, recorded_at__lte=as_of)
         .select_related("event__agency")
-        .order_by("event_id", "version")
+        .order_by("event_id", "recorded_at", "version")
     )
     for version in versions:
         latest[version.event_id] = version
@@ -164,7 +164,7 @@ def agency_summaries(*, as_of: datetime | None = None) -> list[AgencySummary]:
     names: dict[int, tuple[str, str]] = {}
     for agency_id, name, sector in (
         AgencyVersion.objects.filter(recorded_at__lte=as_of)
-        .order_by("agency_id", "version")
+        .order_by("agency_id", "recorded_at", "version")
         .values_list("agency_id", "name", "sector")
     ):
         names[agency_id] = (name, sector)
@@ -208,7 +208,7 @@ def agency_person_versions(*, code: str, as_of: datetime | None = None) -> list[
     versions = (
         PersonVersion.objects.filter(record__agency__code=code, recorded_at__lte=as_of)
         .select_related("record")
-        .order_by("record__local_id", "version")
+        .order_by("record__local_id", "recorded_at", "version")
     )
     latest: dict[int, PersonVersion] = {}
     for version in versions.iterator(chunk_size=5000):

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 
 from jigsaw.core.bulk import allocate_ids, append_rows
 from jigsaw.core.clock import clock
+from jigsaw.records.hooks import after_ingest
 from jigsaw.records.exchange import (
     EVENT_TYPES,
     AddressIn,
@@ -279,7 +280,7 @@ def _id_field(obj: ExchangeObject) -> str:
 
 def _agency_sectors() -> dict[str, str]:
     sectors: dict[str, str] = {}
-    for code, sector in AgencyVersion.objects.order_by("agency_id", "version").values_list(
+    for code, sector in AgencyVersion.objects.order_by("agency_id", "recorded_at", "version").values_list(
         "agency__code", "sector"
     ):
         sectors[code] = sector  # the highest version wins
@@ -348,23 +349,17 @@ class _Writer:
         for obj in objs:
             digest = content_hash(obj)
             agency_id = self.agency_ids.get(obj.code)
-            latest = None
             if agency_id is None:
                 agency = Agency.objects.create(code=obj.code, received_at=self.received_at)
                 agency_id = self.agency_ids[obj.code] = agency.pk
-            else:
-                latest = (
-                    AgencyVersion.objects.filter(agency_id=agency_id)
-                    .order_by("-version")
-                    .values_list("version", "content_hash")
-                    .first()
-                )
-            if latest is not None and latest[1] == digest:
-                self.report.count("agency", "unchanged")
+            known = _known_versions(AgencyVersion, "agency_id", [agency_id])[agency_id]
+            outcome = known.outcome(digest, obj.recorded_at)
+            self.report.count("agency", outcome)
+            if outcome == "unchanged":
                 continue
             AgencyVersion.objects.create(
                 agency_id=agency_id,
-                version=(latest[0] + 1) if latest else 1,
+                version=known.top + 1,
                 name=obj.name,
                 sector=obj.sector,
                 recorded_at=obj.recorded_at or self.received_at,
@@ -372,25 +367,26 @@ class _Writer:
                 content_hash=digest,
                 submission_id=self.submission_id,
             )
-            self.report.count("agency", "superseded" if latest else "new")
 
     def persons(self, items: list[tuple[int, PersonIn]]) -> None:
         objs = [obj for _, obj in items]
         existing = self._identities(
             PersonRecord, "local_id", [(o.agency, o.local_id) for o in objs]
         )
-        latest = _latest_versions(PersonVersion, "record_id", existing.values())
+        known = _known_versions(PersonVersion, "record_id", existing.values())
         self.record_ids.update(existing)
         rows: list[tuple[Any, ...]] = []
         for position, obj in items:
             record_id = existing[(obj.agency, obj.local_id)]
             digest = self.digest_at.pop(position)
-            previous = latest.get(record_id)
-            if previous is not None and previous[1] == digest:
-                self.report.count("person", "unchanged")
+            stored = known[record_id]
+            outcome = stored.outcome(digest, obj.recorded_at)
+            self.report.count("person", outcome)
+            if outcome == "unchanged":
                 continue
-            number = previous[0] + 1 if previous else 1
-            latest[record_id] = (number, digest)
+            number = stored.top + 1
+            recorded_at = obj.recorded_at or self.received_at
+            stored.add(number, digest, recorded_at)
             address = obj.address or AddressIn()
             rows.append(
                 (
@@ -408,13 +404,12 @@ class _Writer:
                     address.postcode or "",
                     obj.address_from,
                     {},
-                    obj.recorded_at or self.received_at,
+                    recorded_at,
                     self.received_at,
                     digest,
                     self.submission_id,
                 )
             )
-            self.report.count("person", "superseded" if previous else "new")
             self.report.touched_records.add(record_id)
         ids = allocate_ids(PersonVersion, len(rows))
         append_rows(
@@ -442,18 +437,20 @@ class _Writer:
     def events(self, items: list[tuple[int, EventIn]]) -> None:
         objs = [obj for _, obj in items]
         existing = self._identities(Event, "event_id", [(o.agency, o.event_id) for o in objs])
-        latest = _latest_versions(EventVersion, "event_id", existing.values())
+        known = _known_versions(EventVersion, "event_id", existing.values())
         versions: list[tuple[Any, ...]] = []
         subjects: list[tuple[int, int, str]] = []  # (index into versions, record, role)
         for position, obj in items:
             event_pk = existing[(obj.agency, obj.event_id)]
             digest = self.digest_at.pop(position)
-            previous = latest.get(event_pk)
-            if previous is not None and previous[1] == digest:
-                self.report.count("event", "unchanged")
+            stored = known[event_pk]
+            outcome = stored.outcome(digest, obj.recorded_at)
+            self.report.count("event", outcome)
+            if outcome == "unchanged":
                 continue
-            number = previous[0] + 1 if previous else 1
-            latest[event_pk] = (number, digest)
+            number = stored.top + 1
+            recorded_at = obj.recorded_at or self.received_at
+            stored.add(number, digest, recorded_at)
             author = obj.author
             versions.append(
                 (
@@ -461,7 +458,7 @@ class _Writer:
                     number,
                     obj.type,
                     obj.occurred_at,
-                    obj.recorded_at or self.received_at,
+                    recorded_at,
                     self.received_at,
                     (author.name or "") if author else "",
                     (author.role or "") if author else "",
@@ -475,7 +472,6 @@ class _Writer:
                 record_id = self.record_ids[(obj.agency, subject.local_id)]
                 subjects.append((len(versions) - 1, record_id, subject.role))
                 self.report.touched_records.add(record_id)
-            self.report.count("event", "superseded" if previous else "new")
         version_ids = allocate_ids(EventVersion, len(versions))
         append_rows(
             EventVersion,
@@ -538,19 +534,46 @@ def _ids_by_key(
     return found
 
 
-def _latest_versions(
-    model: type[PersonVersion] | type[EventVersion], fk: str, ids: Iterable[int]
-) -> dict[int, tuple[int, str]]:
-    latest: dict[int, tuple[int, str]] = {}
+class _Known:
+    """What is stored for one agency, person record or event: how to treat a version of it."""
+
+    __slots__ = ("current", "history", "top")
+
+    def __init__(self) -> None:
+        self.top = 0  # the highest version number
+        self.current: tuple[datetime, int, str] | None = None  # (recorded_at, version, digest)
+        self.history: set[tuple[str, datetime]] = set()  # (digest, recorded_at) of every version
+
+    def add(self, version: int, digest: str, recorded_at: datetime) -> None:
+        self.top = max(self.top, version)
+        self.history.add((digest, recorded_at))
+        if self.current is None or (recorded_at, version) > self.current[:2]:
+            self.current = (recorded_at, version, digest)
+
+    def outcome(self, digest: str, recorded_at: datetime | None) -> str:
+        """`unchanged`: the current content, or an exact replay of a stored version (a file of
+        history sent again); otherwise a new version: `superseded`, or `new` if none is stored."""
+        if self.current is None:
+            return "new"
+        if digest == self.current[2] or (digest, recorded_at) in self.history:
+            return "unchanged"
+        return "superseded"
+
+
+def _known_versions(
+    model: type[AgencyVersion] | type[PersonVersion] | type[EventVersion],
+    fk: str,
+    ids: Iterable[int],
+) -> dict[int, _Known]:
+    known: dict[int, _Known] = defaultdict(_Known)
     id_list = list(ids)
     for start in range(0, len(id_list), CHUNK):
         rows = model.objects.filter(**{f"{fk}__in": id_list[start : start + CHUNK]}).values_list(
-            fk, "version", "content_hash"
+            fk, "version", "content_hash", "recorded_at"
         )
-        for owner, version, digest in rows:
-            if owner not in latest or version > latest[owner][0]:
-                latest[owner] = (version, digest)
-    return latest
+        for owner, version, digest, recorded_at in rows:
+            known[owner].add(version, digest, recorded_at)
+    return known
 
 
 class _Pending:
@@ -628,6 +651,12 @@ def _serialise_ingests() -> None:
 _INGEST_LOCK = 0x4A1653  # an arbitrary constant naming the ingest lock
 
 
+def store_write_lock() -> None:
+    """Take the ingest's write lock for the rest of the transaction (apps that write beside
+    the ingest, so their writes and the ingest's are never interleaved)."""
+    _serialise_ingests()
+
+
 def batch_ingest(
     *,
     source: Source,
@@ -666,6 +695,7 @@ def batch_ingest(
             report.new, report.unchanged, report.superseded = 0, 0, 0
             report.by_kind, report.touched_records = empty.by_kind, empty.touched_records
             return report
+        after_ingest(report)
         Submission.objects.create(
             id=submission_id,
             channel=channel,

@@ -23,6 +23,7 @@ from jigsaw.records.models import (
     PersonVersion,
     Submission,
 )
+from jigsaw.records.selectors import records_chronology
 from jigsaw.records.services import MAX_REPORTED_ERRORS
 from jigsaw.records.tests.factories import (
     AgencyObj,
@@ -349,7 +350,8 @@ def test_changed_event_supersedes_and_keeps_the_original(clock: FrozenClock) -> 
 def test_changing_back_is_another_version() -> None:
     first = EventObj(event_id="E-1")
     second = EventObj(event_id="E-1", details={"category": "neglect"})
-    for batch in ([*base_objects(), first], [second], [first]):
+    back = EventObj(event_id="E-1", recorded_at="2007-05-01T09:00:00Z")
+    for batch in ([*base_objects(), first], [second], [back]):
         assert ingest(batch).accepted
     versions = EventVersion.objects.filter(event__event_id="E-1").order_by("version")
     assert [(v.version, v.details["category"]) for v in versions] == [
@@ -357,6 +359,35 @@ def test_changing_back_is_another_version() -> None:
         (2, "neglect"),
         (3, "physical"),
     ]
+
+
+def test_a_file_of_history_sent_again_stores_nothing_new() -> None:
+    """Replaying versions already held (same content, same recorded_at) is not a change back."""
+    history = [
+        *base_objects(),
+        EventObj(event_id="E-1", recorded_at="2007-04-09T15:00:00Z"),
+        EventObj(
+            event_id="E-1", details={"category": "neglect"}, recorded_at="2007-04-10T09:00:00Z"
+        ),
+    ]
+    assert ingest(history).accepted
+    report = ingest(history)
+    assert report.accepted
+    assert report.by_kind["event"] == {"new": 0, "unchanged": 2, "superseded": 0}
+    assert EventVersion.objects.filter(event__event_id="E-1").count() == 2
+
+
+def test_a_correction_recorded_earlier_than_the_current_version_does_not_displace_it() -> None:
+    """As known on any date, the version recorded last by then is the one shown."""
+    assert ingest([*base_objects(), EventObj(event_id="E-1", recorded_at="2007-04-10T09:00:00Z")])
+    late_news = EventObj(
+        event_id="E-1", details={"category": "neglect"}, recorded_at="2007-04-09T16:00:00Z"
+    )
+    assert ingest([late_news]).accepted
+    (entry,) = records_chronology(
+        record_ids=list(PersonRecord.objects.values_list("id", flat=True)), as_of=None
+    )
+    assert (entry.version, entry.details["category"], entry.versions_known) == (1, "physical", 2)
 
 
 def test_changed_person_is_a_new_version() -> None:

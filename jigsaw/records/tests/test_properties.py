@@ -36,14 +36,19 @@ class Version:
 
 @dataclass
 class Reference:
-    """Versions of each event as a plain list; a send that says nothing new adds nothing."""
+    """Versions of each event as a plain list. A send that says nothing new adds nothing: the
+    current content again, or an exact replay (same content, same recorded_at) of an old version.
+    The current version is the one recorded last (ties: the later version)."""
 
     versions: dict[str, list[Version]] = field(default_factory=dict)
 
     def send(self, event_id: str, content: tuple[str, str], recorded_at: datetime) -> str:
         versions = self.versions.setdefault(event_id, [])
-        if versions and versions[-1].content == content:
-            return "unchanged"
+        if versions:
+            current = max(versions, key=lambda v: (v.recorded_at, v.number))
+            replay = any(v.content == content and v.recorded_at == recorded_at for v in versions)
+            if current.content == content or replay:
+                return "unchanged"
         versions.append(Version(len(versions) + 1, content, recorded_at))
         return "superseded" if len(versions) > 1 else "new"
 
@@ -53,7 +58,7 @@ class Reference:
         for event_id, versions in self.versions.items():
             known = [v for v in versions if v.recorded_at <= moment]
             if known:
-                latest = max(known, key=lambda v: v.number)
+                latest = max(known, key=lambda v: (v.recorded_at, v.number))
                 out[event_id] = (latest.number, len(known), latest.content)
         return out
 

@@ -29,7 +29,16 @@ class Command(BaseCommand):
         parser.add_argument("--out", type=Path, default=Path("demo-data"))
 
     def handle(self, *args: Any, children: int, seed: int, out: Path, **options: Any) -> None:
-        call_command("synth", children=children, seed=seed, out=str(out), stdout=self.stdout)
+        call_command(
+            "synth",
+            "--children",
+            str(children),
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+            stdout=self.stdout,
+        )
         for path in sorted(out.glob("*.jsonl")):
             report = batch_ingest(
                 source=jsonl_source(path),

@@ -40,7 +40,7 @@ class Command(BaseCommand):
         if not entries:
             self.stdout.write("No events known.")
         for entry in entries:
-            corrected = f" (corrected, version {entry.version})" if entry.version > 1 else ""
+            corrected = f" (corrected, version {entry.version})" if entry.versions_known > 1 else ""
             self.stdout.write(
                 f"{uk_date(entry.occurred_at).isoformat()}  {entry.agency:<8} {entry.type:<28} "
                 f"{event_summary(entry.type, entry.details)}{corrected}"

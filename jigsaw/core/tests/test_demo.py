@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from jigsaw.core.management.commands.demo import DEMO_PASSWORD, DEMO_USERS
+from jigsaw.records.models import Agency, EventVersion, PersonRecord
+
+
+@pytest.mark.django_db
+def test_demo_loads_a_synthetic_local_authority_and_logins(tmp_path: Path) -> None:
+    out = StringIO()
+    call_command(
+        "demo", "--children", "200", "--seed", "3", "--out", str(tmp_path / "la"), stdout=out
+    )
+
+    files = sorted(p.stem for p in (tmp_path / "la").glob("*.jsonl"))
+    assert set(Agency.objects.values_list("code", flat=True)) == set(files)
+    assert PersonRecord.objects.count() > 200
+    assert EventVersion.objects.count() > 1000
+    for username, _, _ in DEMO_USERS:
+        assert authenticate(username=username, password=DEMO_PASSWORD) is not None
+        assert username in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_demo_run_twice_stores_nothing_twice(tmp_path: Path) -> None:
+    args = ["demo", "--children", "200", "--seed", "3", "--out", str(tmp_path / "la")]
+    call_command(*args, stdout=StringIO())
+    events = EventVersion.objects.count()
+    out = StringIO()
+    call_command(*args, stdout=out)
+    assert EventVersion.objects.count() == events
+    assert " 0 new" in out.getvalue()
