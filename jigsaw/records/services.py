@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import time
 import uuid
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,9 +23,9 @@ import orjson
 from django.conf import settings
 from django.db import connection, transaction
 
-from jigsaw.core.bulk import allocate_ids, append_rows
+from jigsaw.core.bulk import allocate_ids, append_rows, select_in
+from jigsaw.core.bulk import aware_datetime as _aware
 from jigsaw.core.clock import clock
-from jigsaw.records.hooks import after_ingest
 from jigsaw.records.exchange import (
     EVENT_TYPES,
     AddressIn,
@@ -36,6 +38,7 @@ from jigsaw.records.exchange import (
     content_hash,
     parse_object,
 )
+from jigsaw.records.hooks import after_ingest
 from jigsaw.records.models import (
     Agency,
     AgencyVersion,
@@ -280,9 +283,9 @@ def _id_field(obj: ExchangeObject) -> str:
 
 def _agency_sectors() -> dict[str, str]:
     sectors: dict[str, str] = {}
-    for code, sector in AgencyVersion.objects.order_by("agency_id", "recorded_at", "version").values_list(
-        "agency__code", "sector"
-    ):
+    for code, sector in AgencyVersion.objects.order_by(
+        "agency_id", "recorded_at", "version"
+    ).values_list("agency__code", "sector"):
         sectors[code] = sector  # the highest version wins
     return sectors
 
@@ -526,11 +529,14 @@ def _ids_by_key(
             by_agency[agency_ids[code]].append(local)
     found: dict[tuple[str, str], int] = {}
     for agency_id, locals_ in by_agency.items():
-        for start in range(0, len(locals_), CHUNK):
-            rows = model.objects.filter(
-                agency_id=agency_id, **{f"{field_name}__in": locals_[start : start + CHUNK]}
-            ).values_list(field_name, "id")
-            found.update(((codes[agency_id], local), pk) for local, pk in rows)
+        rows = select_in(
+            model,
+            (field_name, "id"),
+            where={"agency": agency_id},
+            column=field_name,
+            values=locals_,
+        )
+        found.update(((codes[agency_id], local), pk) for local, pk in rows)
     return found
 
 
@@ -566,13 +572,16 @@ def _known_versions(
     ids: Iterable[int],
 ) -> dict[int, _Known]:
     known: dict[int, _Known] = defaultdict(_Known)
-    id_list = list(ids)
-    for start in range(0, len(id_list), CHUNK):
-        rows = model.objects.filter(**{f"{fk}__in": id_list[start : start + CHUNK]}).values_list(
-            fk, "version", "content_hash", "recorded_at"
-        )
-        for owner, version, digest, recorded_at in rows:
-            known[owner].add(version, digest, recorded_at)
+    owner = fk.removesuffix("_id")
+    rows = select_in(
+        model,
+        (owner, "version", "content_hash", "recorded_at"),
+        where={},
+        column=owner,
+        values=list(ids),
+    )
+    for owner_id, version, digest, recorded_at in rows:
+        known[owner_id].add(version, digest, _aware(recorded_at))
     return known
 
 
@@ -589,8 +598,13 @@ class _Pending:
         self.persons: list[tuple[int, PersonIn]] = []
         self.events: list[tuple[int, EventIn]] = []
         self.waiting: list[tuple[int, EventIn]] = []
+        self.locked: set[str] = set()  # agencies this batch holds the ingest lock of
 
     def add(self, position: int, obj: ExchangeObject) -> None:
+        code = obj.code if isinstance(obj, AgencyIn) else obj.agency
+        if code not in self.locked:
+            _agency_lock(code, first=not self.locked)
+            self.locked.add(code)
         if isinstance(obj, AgencyIn):
             self.flush()
             self.writer.agencies([obj])
@@ -637,24 +651,48 @@ class _Pending:
             self.writer.events(ready)
 
 
-def _serialise_ingests() -> None:
-    """One batch writes at a time, so two batches creating the same new record cannot collide.
-
-    SQLite already has one writer (transactions begin IMMEDIATE); PostgreSQL takes a
-    transaction-scoped advisory lock. Readers are never blocked.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_INGEST_LOCK])
+_STORE_LOCK = 0x4A1653  # an arbitrary constant naming the store-wide write lock
+_AGENCY_LOCKS = 0x4A16  # the namespace of the per-agency ingest locks
+AGENCY_LOCK_WAIT_SECONDS = 60
 
 
-_INGEST_LOCK = 0x4A1653  # an arbitrary constant naming the ingest lock
+class AgencyBusy(Exception):
+    """Another batch has been storing this agency's records for longer than we wait."""
 
 
 def store_write_lock() -> None:
-    """Take the ingest's write lock for the rest of the transaction (apps that write beside
-    the ingest, so their writes and the ingest's are never interleaved)."""
-    _serialise_ingests()
+    """Take the store-wide write lock for the rest of the transaction.
+
+    For writes that must never interleave, whichever agency they concern (linking people across
+    agencies, human decisions). SQLite has one writer anyway (transactions begin IMMEDIATE).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_STORE_LOCK])
+
+
+def _agency_lock(code: str, *, first: bool) -> None:
+    """Batches for different agencies are stored side by side; two for one agency take turns.
+
+    The first agency of a batch is waited for; a batch naming a second agency tries for a
+    minute and then gives up (rolled back, nothing stored) rather than risk two batches each
+    waiting for the other's agency.
+    """
+    if connection.vendor != "postgresql":
+        return
+    key = [_AGENCY_LOCKS, zlib.crc32(code.encode()) & 0x7FFFFFFF]
+    with connection.cursor() as cursor:
+        if first:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", key)
+            return
+        deadline = time.monotonic() + AGENCY_LOCK_WAIT_SECONDS
+        while True:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", key)
+            if cursor.fetchone()[0]:
+                return
+            if time.monotonic() > deadline:
+                raise AgencyBusy(f"another batch for agency '{code}' is being stored; send again")
+            time.sleep(0.2)
 
 
 def batch_ingest(
@@ -676,7 +714,6 @@ def batch_ingest(
     validator = _Validator(report, as_agency, received_at)
     submission_id = uuid.uuid4()
     with transaction.atomic():
-        _serialise_ingests()
         writer = _Writer(report, submission_id, received_at, validator.seen, validator.digest_at)
         pending = _Pending(writer, report)
         for position, raw in source():

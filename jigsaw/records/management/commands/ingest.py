@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import subprocess
 import sys
 from argparse import ArgumentParser
 from pathlib import Path
@@ -7,6 +8,7 @@ from typing import Any
 
 import orjson
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from jigsaw.records.services import batch_ingest, file_sha256, jsonl_source
 
@@ -17,12 +19,24 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
         parser.add_argument("--json", action="store_true", help="print each file's report as JSON")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            metavar="N",
+            help="PostgreSQL: store up to N files at once, one agency's files at a time "
+            "(SQLite has one writer: files are always stored one after another)",
+        )
 
-    def handle(self, *args: Any, files: list[Path], json: bool, **options: Any) -> None:
-        failed = 0
+    def handle(self, *args: Any, files: list[Path], json: bool, jobs: int, **options: Any) -> None:
         for path in files:
             if not path.is_file():
                 raise CommandError(f"{path}: no such file")
+        if jobs > 1 and len(files) > 1 and connection.vendor == "postgresql":
+            self._parallel(files, jobs, json)
+            return
+        failed = 0
+        for path in files:
             try:
                 report = batch_ingest(
                     source=jsonl_source(path),
@@ -51,5 +65,27 @@ class Command(BaseCommand):
                     self.stderr.write(f"  … and {report.error_count - len(report.errors)} more")
             if not report.accepted:
                 failed += 1
+        if failed:
+            sys.exit(1)
+
+    def _parallel(self, files: list[Path], jobs: int, json: bool) -> None:
+        """Split the files into `jobs` groups of about equal size, each stored by its own
+        process; each file is still one all-or-nothing batch."""
+        groups: list[list[Path]] = [[] for _ in range(min(jobs, len(files)))]
+        sizes = [0] * len(groups)
+        for path in sorted(files, key=lambda p: p.stat().st_size, reverse=True):
+            smallest = sizes.index(min(sizes))
+            groups[smallest].append(path)
+            sizes[smallest] += path.stat().st_size
+        command = [sys.executable, "-m", "jigsaw.cli", "ingest"] + (["--json"] if json else [])
+        children = [
+            subprocess.Popen([*command, *map(str, group)], stdout=subprocess.PIPE, text=True)
+            for group in groups
+        ]
+        failed = False
+        for child in children:
+            out, _ = child.communicate()
+            self.stdout.write(out, ending="")
+            failed = failed or child.returncode != 0
         if failed:
             sys.exit(1)
