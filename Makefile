@@ -67,9 +67,9 @@ test-postgres: setup browser
 	DATABASE_URL=$${POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q
 
 ## bench: benchmarks; results in benchmarks/results/
-bench: setup
+bench: setup  ## ONLY=ingest,linkage,search picks some
 	$(BIN)/pip install --quiet -e ".[bench]"
-	$(BIN)/python -m benchmarks.run
+	ONLY=$(ONLY) $(BIN)/python -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) node_modules $(STATIC) staticfiles
