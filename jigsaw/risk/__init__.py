@@ -1,0 +1,1 @@
+"""Risk: explainable rules that flag children who need someone to act."""
