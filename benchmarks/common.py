@@ -17,7 +17,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 WORK = ROOT / "benchmarks" / "work"
-JIGSAW = str(ROOT / ".venv" / "bin" / "jigsaw")
+# The checkout's own code, whichever virtual environment runs the benchmarks.
+JIGSAW = [sys.executable, "-m", "jigsaw.cli"]
 
 
 @dataclass
@@ -44,6 +45,7 @@ def run(args: list[str], *, env: dict[str, str] | None = None) -> Timed:
         subprocess.run(
             [sys.executable, "-c", _MEASURE, stats.name, *args],
             env={**os.environ, **(env or {})},
+            cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
             check=False,

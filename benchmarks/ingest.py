@@ -33,7 +33,7 @@ def _generate(children: int, seed: int) -> tuple[Path, dict[str, Any]]:
     out = WORK / f"la-{children}-{seed}"
     shutil.rmtree(out, ignore_errors=True)
     timed = run(
-        [JIGSAW, "synth", "--children", str(children), "--seed", str(seed), "--out", str(out)]
+        [*JIGSAW, "synth", "--children", str(children), "--seed", str(seed), "--out", str(out)]
     )
     return out, {
         "children": children,
@@ -56,9 +56,9 @@ def _ingest(
     directory: Path, database_url: str, counts: dict[str, int], *, jobs: int = 1
 ) -> dict[str, Any]:
     env = {"DATABASE_URL": database_url}
-    run([JIGSAW, "migrate", "--verbosity", "0"], env=env)
+    run([*JIGSAW, "migrate", "--verbosity", "0"], env=env)
     files = sorted(str(p) for p in directory.glob("*.jsonl"))
-    timed = run([JIGSAW, "ingest", "--jobs", str(jobs), *files], env=env)
+    timed = run([*JIGSAW, "ingest", "--jobs", str(jobs), *files], env=env)
     objects = sum(counts.values())
     return {
         "seconds": round(timed.seconds, 2),

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import JIGSAW, WORK, run, write
+from benchmarks.common import JIGSAW, ROOT, WORK, run, write
 
 PY = sys.executable
 COLUMNS = (
@@ -51,10 +51,10 @@ def generate(children: int, seed: int) -> Path:
     if (out / "truth" / "persons.csv").exists():
         return out
     shutil.rmtree(out, ignore_errors=True)
-    probe = subprocess.run([JIGSAW, "synth", "--help"], capture_output=True, check=False)
+    probe = subprocess.run([*JIGSAW, "synth", "--help"], capture_output=True, check=False, cwd=ROOT)
     if probe.returncode == 0:
-        args = [JIGSAW, "synth", "--children", str(children), "--seed", str(seed), "--out"]
-        subprocess.run([*args, str(out)], check=True, capture_output=True)
+        args = [*JIGSAW, "synth", "--children", str(children), "--seed", str(seed), "--out"]
+        subprocess.run([*args, str(out)], check=True, capture_output=True, cwd=ROOT)
     else:  # the command line may lag the generator; call it directly
         code = (
             "import sys; from pathlib import Path; from jigsaw.synth.generator import generate; "
