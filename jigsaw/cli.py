@@ -11,6 +11,8 @@ COMMANDS: dict[str, str] = {
     "migrate": "migrate",
     "ingest": "ingest",
     "chronology": "chronology",
+    "household": "household",
+    "linkage": "linkage",
     "synth": "synth",
     "demo": "demo",
     "token": "token",

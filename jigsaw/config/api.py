@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from jigsaw.identity.api import router as identity_router
 from jigsaw.records.api import router as records_router
 
 api = NinjaAPI(
@@ -12,3 +13,4 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/v1", records_router)
+api.add_router("/v1", identity_router)

@@ -205,6 +205,7 @@ def chronology_rows(
             "agency": e.agency,
             "agency_name": names.get(e.agency, e.agency),
             "event_id": e.event_id,
+            "record": e.record,
             "label": event_label(e.type),
             "summary": _sentence(event_summary(e.type, e.details)),
             "narrative": e.narrative,

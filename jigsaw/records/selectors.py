@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, Max
 
 from jigsaw.core.clock import clock
+from jigsaw.records.hooks import Related, related_records
 from jigsaw.records.models import (
     Agency,
     AgencyVersion,
@@ -38,6 +39,7 @@ class ChronologyEntry:
     author_name: str
     author_role: str
     subjects: list[tuple[str, str]] = field(default_factory=list)  # (local_id, role)
+    record: str = ""  # AGENCY:LOCAL_ID of the record (of those asked about) the event names
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +55,7 @@ class ChronologyEntry:
             "narrative": self.narrative,
             "author": {"name": self.author_name, "role": self.author_role},
             "subjects": [{"local_id": lid, "role": role} for lid, role in self.subjects],
+            "record": self.record,
         }
 
 
@@ -118,8 +121,8 @@ def records_chronology(
     entries = []
     for event_pk, version in latest.items():
         named = subjects.get(version.pk, [])
-        roles = [role for record_id, _, role in named if record_id in wanted]
-        if not roles:
+        mine = [(local_id, role) for record_id, local_id, role in named if record_id in wanted]
+        if not mine:
             continue
         entries.append(
             ChronologyEntry(
@@ -130,12 +133,13 @@ def records_chronology(
                 type=version.type,
                 occurred_at=version.occurred_at,
                 recorded_at=version.recorded_at,
-                role=roles[0],
+                role=mine[0][1],
                 details=version.details,
                 narrative=version.narrative,
                 author_name=version.author_name,
                 author_role=version.author_role,
                 subjects=[(local_id, role) for _, local_id, role in named],
+                record=f"{version.event.agency.code}:{mine[0][0]}",
             )
         )
     entries.sort(key=lambda e: (e.occurred_at, e.recorded_at, e.agency, e.event_id))
@@ -145,8 +149,19 @@ def records_chronology(
 def record_chronology(
     *, agency: str, local_id: str, as_of: datetime | None = None
 ) -> list[ChronologyEntry]:
+    """The events about one agency's record and every record known (by `as_of`) to be the same
+    person, from whichever agency."""
+    return person_chronology_of_record(agency=agency, local_id=local_id, as_of=as_of)[1]
+
+
+def person_chronology_of_record(
+    *, agency: str, local_id: str, as_of: datetime | None = None
+) -> tuple[Related, list[ChronologyEntry]]:
+    """The records one person with this record as known on `as_of`, and their chronology."""
+    as_of = as_of or clock.now()
     record = person_record_get(agency=agency, local_id=local_id)
-    return records_chronology(record_ids=[record.pk], as_of=as_of)
+    related = related_records(record_id=record.pk, as_of=as_of)
+    return related, records_chronology(record_ids=related.record_ids, as_of=as_of)
 
 
 @dataclass(frozen=True)

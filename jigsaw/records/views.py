@@ -10,6 +10,7 @@ from django.shortcuts import render
 
 from jigsaw.core.clock import clock
 from jigsaw.core.dates import parse_instant, uk_date
+from jigsaw.records.hooks import related_records
 from jigsaw.records.presenters import (
     chronology_rows,
     long_date,
@@ -159,13 +160,16 @@ def chronology(request: HttpRequest) -> HttpResponse:
 
     as_of_instant = parse_instant(as_of.isoformat(), end_of_day=True) if as_of else None
     version = person_version_as_of(record=record, as_of=as_of_instant)
-    entries = records_chronology(record_ids=[record.pk], as_of=as_of_instant)
+    related = related_records(record_id=record.pk, as_of=as_of_instant or clock.now())
+    entries = records_chronology(record_ids=related.record_ids, as_of=as_of_instant)
     person = person_summary(record, version)
     names = {a.code: a.name for a in agency_summaries(as_of=as_of_instant)}
     context.update(
         person=person,
         agency_code=record.agency.code,
         entries=chronology_rows(entries, agency_names=names),
+        linked_records=len(related.record_ids) - 1,
+        linked_agencies=len({e.agency for e in entries}),
         as_of_text=long_date(as_of) if as_of else None,
     )
     return render(request, "records/chronology.html", context)

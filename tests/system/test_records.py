@@ -70,12 +70,14 @@ def test_a_persons_chronology_opens_from_their_agencys_list(ui):
     ui.check("agency")
     # When they choose Amara Okafor
     ui.page.get_by_role("link", name="Amara Okafor").click()
-    # Then her chronology shows, with the record filled in and all four events
+    # Then her chronology shows, with the record filled in and all seven events: the
+    # hospital's four and those of the police's and children's services' records of her
     expect(ui.page).to_have_url(ui.url(CHRONOLOGY_OF_AMARA))
     expect(ui.page.get_by_label("Agency record")).to_have_value("NGH:H-1001")
     expect(ui.page.get_by_role("heading", name="Amara Okafor")).to_be_visible()
     expect(ui.page.locator(".govuk-summary-list")).to_contain_text("14 May 2021")
-    expect(ui.page.get_by_role("heading", name="4 events known now")).to_be_visible()
+    expect(ui.page.get_by_role("heading", name="7 events known now")).to_be_visible()
+    expect(ui.page.get_by_text("includes the events of 2 other agency records")).to_be_visible()
     ui.check("chronology")
     # And the back link on the agency's page returns to the agencies
     ui.page.go_back()
@@ -91,13 +93,22 @@ def test_as_known_on_a_past_date_hides_what_was_recorded_later(ui):
     ui.check("chronology-form")
     # When they ask for Amara's hospital record as known on 31 January 2025
     show_chronology(ui, "NGH:H-1001", "31", "1", "2025")
-    # Then the A&E attendance shows as first recorded, not corrected
-    expect(ui.page.get_by_role("heading", name="3 events known on 31 January 2025")).to_be_visible()
+    # Then the A&E attendance shows as first recorded, not corrected, among the events of
+    # every agency's record of her
+    expect(ui.page.get_by_role("heading", name="6 events known on 31 January 2025")).to_be_visible()
     items = timeline(ui.page)
-    expect(items).to_have_count(3)
+    expect(items).to_have_count(6)
     expect(items.locator("h3")).to_have_text(
-        ["A&E attendance", "Health contact", "Appointment missed (was not brought)"]
+        [
+            "A&E attendance",
+            "Police incident",
+            "Referral decision",
+            "Home visit",
+            "Health contact",
+            "Appointment missed (was not brought)",
+        ]
     )
+    expect(items.nth(1)).to_contain_text("Eastshire Constabulary")
     attendance = items.nth(0)
     expect(attendance).to_contain_text("bruise (left cheek)")
     expect(attendance).not_to_contain_text("right ear")
@@ -115,12 +126,15 @@ def test_as_known_today_shows_the_correction_and_the_late_entry(ui):
     # When they ask for Amara's hospital record as known on today's date
     today = datetime.now(ZoneInfo("Europe/London")).date()
     show_chronology(ui, "NGH:H-1001", str(today.day), str(today.month), str(today.year))
-    # Then all four events show, in the order they happened
-    expect(ui.page.get_by_role("heading", name=re.compile(r"^4 events known on "))).to_be_visible()
+    # Then all seven events show, in the order they happened
+    expect(ui.page.get_by_role("heading", name=re.compile(r"^7 events known on "))).to_be_visible()
     items = timeline(ui.page)
     expect(items.locator("h3")).to_have_text(
         [
             "A&E attendance Corrected",
+            "Police incident",
+            "Referral decision",
+            "Home visit",
             "Health contact",
             "Appointment missed (was not brought)",
             "Injury observed",
@@ -133,7 +147,7 @@ def test_as_known_today_shows_the_correction_and_the_late_entry(ui):
     expect(attendance).to_contain_text("explanation inconsistent")
     expect(attendance).to_contain_text("Corrected 10 Feb 2025, 09:30")
     # And the late entry shows when it happened and when it was recorded
-    late = items.nth(3)
+    late = items.nth(6)
     expect(late).to_contain_text("20 Jan 2025, 11:15")
     expect(late).to_contain_text("Recorded 12 Feb 2025, 08:40")
     ui.check("as-known-today")
@@ -180,7 +194,7 @@ def test_the_pages_work_without_javascript(ui_without_js):
     ui.visit("/chronology")
     show_chronology(ui, "NGH:H-1001", "31", "1", "2025")
     # Then it shows as it does with JavaScript
-    expect(timeline(ui.page)).to_have_count(3)
+    expect(timeline(ui.page)).to_have_count(6)
     ui.check("chronology-no-js")
     # And signing out still works
     ui.page.get_by_role("button", name=re.compile("^Sign out")).click()

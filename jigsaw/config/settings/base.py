@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "jigsaw.core",
     "jigsaw.access",
     "jigsaw.records",
+    "jigsaw.identity",
     "jigsaw.synth",
 ]
 

@@ -13,7 +13,9 @@ from jigsaw.records.tests.factories import EventObj, PersonObj, base_objects, ro
 
 Cli = Callable[..., tuple[int, str, str]]
 
-SUBCOMMANDS = ["migrate", "ingest", "chronology", "synth", "demo", "token", "serve"]
+SUBCOMMANDS = [
+    "migrate", "ingest", "chronology", "household", "linkage", "synth", "demo", "token", "serve"
+]  # fmt: skip
 
 
 def test_the_subcommands_are_those_users_run() -> None:

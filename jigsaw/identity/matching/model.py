@@ -177,6 +177,31 @@ class Model:
             "trained_on": self.trained_on,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Model:
+        """The model `to_dict` described (levels it does not name keep their default m and u)."""
+        model = cls.default()
+        comparisons = data.get("comparisons") or {}
+        assert isinstance(comparisons, dict)
+        for i, comparison in enumerate(COMPARISONS):
+            levels = comparisons.get(comparison.name) or {}
+            for k, level in enumerate(comparison.levels):
+                if k and level in levels:
+                    model.m[i][k] = float(levels[level]["m"])
+                    model.u[i][k] = float(levels[level]["u"])
+        thresholds = data.get("thresholds") or {}
+        assert isinstance(thresholds, dict)
+        default = Thresholds()
+        model.thresholds = Thresholds(
+            auto_link=float(thresholds.get("auto_link", default.auto_link)),
+            review=float(thresholds.get("review", default.review)),
+        )
+        model.prior = float(data.get("prior", model.prior))  # type: ignore[arg-type]
+        trained_on = data.get("trained_on") or {}
+        assert isinstance(trained_on, dict)
+        model.trained_on = {str(k): int(v) for k, v in trained_on.items()}
+        return model
+
 
 def probability(weight: float | np.ndarray) -> float | np.ndarray:
     """Match probability of a match weight."""

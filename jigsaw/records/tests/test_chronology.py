@@ -125,9 +125,15 @@ def test_as_of_a_date_alone_is_the_end_of_that_uk_day(jigsaw_cli: Cli) -> None:
     assert [e["event_id"] for e in orjson.loads(out)] == ["LATE-EVENING", "AFTER-MIDNIGHT"]
 
 
+def a_parent() -> dict[str, Any]:
+    """H-2: another person than H-1 (the default person objects are all one Peter Smith)."""
+    return PersonObj(local_id="H-2", given_name="Mary", date_of_birth="1980-05-05", sex="F")
+
+
 def test_chronology_json_from_the_command_line(jigsaw_cli: Cli) -> None:
     send(
-        *base_objects("H-1", "H-2"),
+        *base_objects("H-1"),
+        a_parent(),
         EventObj(
             event_id="AE-88123",
             type="ae_attendance",
@@ -153,6 +159,9 @@ def test_chronology_json_from_the_command_line(jigsaw_cli: Cli) -> None:
     code, out, err = jigsaw_cli("chronology", "NMUH:H-1", "--as-of", "2007-02-15", "--json")
     assert (code, err) == (0, "")
     entries = orjson.loads(out)
+    # Each entry names the person the record is linked to (a different one for H-2).
+    [person] = {entry.pop("person") for entry in entries}
+    assert person
     assert entries == [
         {
             "agency": "NMUH",
@@ -170,6 +179,7 @@ def test_chronology_json_from_the_command_line(jigsaw_cli: Cli) -> None:
                 {"local_id": "H-1", "role": "child"},
                 {"local_id": "H-2", "role": "parent"},
             ],
+            "record": "NMUH:H-1",
         },
         {
             "agency": "NMUH",
@@ -184,11 +194,13 @@ def test_chronology_json_from_the_command_line(jigsaw_cli: Cli) -> None:
             "narrative": "",
             "author": {"name": "", "role": ""},
             "subjects": [{"local_id": "H-1", "role": "child"}],
+            "record": "NMUH:H-1",
         },
     ]
     _, out, _ = jigsaw_cli("chronology", "NMUH:H-2", "--json")
     [entry] = orjson.loads(out)
     assert (entry["event_id"], entry["role"]) == ("AE-88123", "parent")
+    assert entry["person"] != person
 
 
 def test_chronology_text_from_the_command_line(jigsaw_cli: Cli) -> None:
@@ -264,7 +276,7 @@ def test_chronology_is_in_the_order_things_happened() -> None:
 
 
 def test_event_whose_correction_no_longer_names_the_record_is_left_out() -> None:
-    send(*base_objects("H-1", "H-2"), EventObj(event_id="E-1"))
+    send(*base_objects("H-1"), a_parent(), EventObj(event_id="E-1"))
     send(
         EventObj(
             event_id="E-1",

@@ -8,11 +8,18 @@ from django.core.management.base import BaseCommand, CommandError
 
 from jigsaw.core.dates import DateFormatError, parse_instant, uk_date
 from jigsaw.records.presenters import event_summary
-from jigsaw.records.selectors import RecordNotFound, parse_record_ref, record_chronology
+from jigsaw.records.selectors import (
+    RecordNotFound,
+    parse_record_ref,
+    person_chronology_of_record,
+)
 
 
 class Command(BaseCommand):
-    help = "List the events about a person record in time order, as known on a date."
+    help = (
+        "List the events about a person, from every agency's records linked to this one, in "
+        "time order, as known on a date."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("record", metavar="AGENCY:LOCAL_ID")
@@ -29,12 +36,17 @@ class Command(BaseCommand):
         try:
             agency, local_id = parse_record_ref(record)
             moment = parse_instant(as_of, end_of_day=True) if as_of else None
-            entries = record_chronology(agency=agency, local_id=local_id, as_of=moment)
+            related, entries = person_chronology_of_record(
+                agency=agency, local_id=local_id, as_of=moment
+            )
         except (ValueError, DateFormatError, RecordNotFound) as exc:
             raise CommandError(str(exc)) from exc
         if json:
             self.stdout.write(
-                orjson.dumps([e.as_dict() for e in entries], option=orjson.OPT_INDENT_2).decode()
+                orjson.dumps(
+                    [{**e.as_dict(), "person": related.person} for e in entries],
+                    option=orjson.OPT_INDENT_2,
+                ).decode()
             )
             return
         if not entries:

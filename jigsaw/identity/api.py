@@ -1,0 +1,254 @@
+"""People API: search, a person and their chronology, the review queue, merge and unmerge.
+
+Open to signed-in staff (session). Reads go through selectors that take the acting user, so
+need-to-know can be added there in one place.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+from ninja.security import django_auth_is_staff
+
+from jigsaw.core.dates import DateFormatError, parse_instant
+from jigsaw.identity.matching import Query as SearchQuery
+from jigsaw.identity.selectors import (
+    decision_get,
+    person_chronology,
+    person_detail,
+    person_get,
+    person_search,
+    review_item_get,
+    review_queue,
+)
+from jigsaw.identity.services import (
+    Actor,
+    DecisionConflict,
+    IdentityError,
+    NotFound,
+    person_merge,
+    person_unmerge,
+    review_decide,
+)
+
+router = Router(tags=["people"], auth=django_auth_is_staff)
+
+
+class Problem(Schema):
+    detail: str
+
+
+class SearchIn(Schema):
+    given_name: str = ""
+    family_name: str = ""
+    date_of_birth: date | None = None
+    postcode: str = ""
+    nhs_number: str = ""
+    limit: int = Field(10, ge=1, le=50)
+
+
+class Contribution(Schema):
+    comparison: str
+    level: str
+    value_a: str
+    value_b: str
+    weight: float
+
+
+class Hit(Schema):
+    person: int
+    matched_record: str
+    weight: float
+    probability: float
+    band: str
+    explanation: list[Contribution]
+
+
+class RecordOut(Schema):
+    record: str
+    agency: str
+    local_id: str
+    given_name: str
+    family_name: str
+    other_names: list[str]
+    date_of_birth: date | None
+    sex: str
+    nhs_number: str
+    address: str
+    postcode: str
+    method: str
+    weight: float | None
+    probability: float | None
+    known_from: str | None
+    decision: int | None
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    as_of: str
+    records: list[RecordOut]
+
+
+class ReviewRecord(RecordOut):
+    person: int | None
+
+
+class ReviewOut(Schema):
+    id: int
+    weight: float
+    probability: float
+    raised_at: str
+    record_a: ReviewRecord
+    record_b: ReviewRecord
+    explanation: list[Contribution]
+
+
+class DecisionIn(Schema):
+    same_person: bool
+    reason: str
+
+
+class MergeIn(Schema):
+    person_a: int
+    person_b: int
+    reason: str
+
+
+class UnmergeIn(Schema):
+    reason: str
+
+
+class DecisionOut(Schema):
+    id: int
+    kind: str
+    actor: str
+    reason: str
+    made_at: str
+
+
+def _as_of(text: str | None) -> Any:
+    return parse_instant(text, end_of_day=True) if text else None
+
+
+def _decision_out(decision: Any) -> dict[str, Any]:
+    return {
+        "id": decision.pk,
+        "kind": decision.kind,
+        "actor": decision.actor_name,
+        "reason": decision.reason,
+        "made_at": decision.made_at.isoformat(),
+    }
+
+
+_ERRORS = {404: Problem, 400: Problem, 403: Problem, 409: Problem}
+
+
+def _fail(exc: Exception) -> Status:
+    if isinstance(exc, NotFound):
+        return Status(404, {"detail": str(exc)})
+    if isinstance(exc, PermissionDenied):
+        return Status(403, {"detail": str(exc)})
+    if isinstance(exc, DecisionConflict):
+        return Status(409, {"detail": str(exc)})
+    return Status(400, {"detail": str(exc)})
+
+
+@router.get("/people/search", response={200: list[Hit], **_ERRORS}, summary="Find a person")
+def people_search(request: HttpRequest, filters: Query[SearchIn]) -> Any:
+    """Any subset of name, date of birth, postcode and NHS number; persons ranked by match
+    weight, each with the comparison of its best-matching record."""
+    query = SearchQuery(
+        given_name=filters.given_name,
+        family_name=filters.family_name,
+        date_of_birth=filters.date_of_birth,
+        postcode=filters.postcode,
+        nhs_number=filters.nhs_number,
+    )
+    try:
+        hits = person_search(query=query, user=request.user, limit=filters.limit)
+    except (IdentityError, PermissionDenied) as exc:
+        return _fail(exc)
+    return [h.as_dict() for h in hits]
+
+
+# Before /people/{person_id}, which would otherwise take the path.
+@router.post("/people/merge", response={201: DecisionOut, **_ERRORS}, summary="Merge two persons")
+def people_merge(request: HttpRequest, body: MergeIn) -> Any:
+    try:
+        decision = person_merge(
+            person_a=person_get(person_id=body.person_a, user=request.user),
+            person_b=person_get(person_id=body.person_b, user=request.user),
+            actor=Actor.of(request.user),
+            reason=body.reason,
+        )
+    except (IdentityError, PermissionDenied) as exc:
+        return _fail(exc)
+    return Status(201, _decision_out(decision))
+
+
+@router.get("/people/{person_id}", response={200: PersonOut, **_ERRORS}, summary="A person")
+def person_read(request: HttpRequest, person_id: str, as_of: str | None = None) -> Any:
+    """The person's linked records, each with how it was linked, as known on `as_of`."""
+    try:
+        return person_detail(person_id=person_id, user=request.user, as_of=_as_of(as_of)).as_dict()
+    except (IdentityError, PermissionDenied, DateFormatError) as exc:
+        return _fail(exc)
+
+
+@router.get(
+    "/people/{person_id}/chronology",
+    response={200: list[dict[str, Any]], **_ERRORS},
+    summary="A person's chronology from every agency",
+)
+def person_chronology_read(request: HttpRequest, person_id: str, as_of: str | None = None) -> Any:
+    try:
+        entries = person_chronology(person_id=person_id, user=request.user, as_of=_as_of(as_of))
+    except (IdentityError, PermissionDenied, DateFormatError) as exc:
+        return _fail(exc)
+    return [e.as_dict() for e in entries]
+
+
+@router.get("/review", response={200: list[ReviewOut], **_ERRORS}, summary="The review queue")
+def review_list(request: HttpRequest, limit: int = 50) -> Any:
+    try:
+        return [v.as_dict() for v in review_queue(user=request.user, limit=limit)]
+    except PermissionDenied as exc:
+        return _fail(exc)
+
+
+@router.post(
+    "/review/{item_id}/decision",
+    response={201: DecisionOut, **_ERRORS},
+    summary="Decide a review item",
+)
+def review_decision(request: HttpRequest, item_id: str, body: DecisionIn) -> Any:
+    try:
+        item = review_item_get(item_id=item_id, user=request.user)
+        decision = review_decide(
+            item=item, same=body.same_person, actor=Actor.of(request.user), reason=body.reason
+        )
+    except (IdentityError, PermissionDenied) as exc:
+        return _fail(exc)
+    return Status(201, _decision_out(decision))
+
+
+@router.post(
+    "/decisions/{decision_id}/unmerge",
+    response={201: DecisionOut, **_ERRORS},
+    summary="Undo a merge",
+)
+def decision_unmerge(request: HttpRequest, decision_id: str, body: UnmergeIn) -> Any:
+    try:
+        decision = person_unmerge(
+            decision=decision_get(decision_id=decision_id, user=request.user),
+            actor=Actor.of(request.user),
+            reason=body.reason,
+        )
+    except (IdentityError, PermissionDenied) as exc:
+        return _fail(exc)
+    return Status(201, _decision_out(decision))

@@ -1,0 +1,516 @@
+"""The machinery behind linking: current records as the matcher sees them, the constraints that
+human decisions impose, the process-level person index, and batch linkage.
+
+Services (services.py) call into this; nothing here is called from views or the API.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from django.db import connection, transaction
+
+from jigsaw.identity.matching import Band, Candidate, Contribution, Model, Rec, link
+from jigsaw.identity.matching.cluster import Evidence, _dobs_conflict
+from jigsaw.identity.matching.comparisons import C_DOB, C_NHS, D_EXACT, D_SWAPPED
+from jigsaw.identity.matching.normalise import normalise
+from jigsaw.identity.matching.search import PersonIndex
+from jigsaw.identity.models import Decision, Link, LinkageModel
+from jigsaw.records.models import PersonVersion
+
+CHUNK = 2000
+# Decisions whose links a person made to hold: the matcher never moves such a record.
+PINNING = (Decision.Kind.CONFIRM, Decision.Kind.MERGE, Decision.Kind.UNMERGE)
+
+_VERSION_FIELDS = (
+    "id",
+    "record_id",
+    "recorded_at",
+    "content_hash",
+    "given_name",
+    "family_name",
+    "other_names",
+    "date_of_birth",
+    "sex",
+    "nhs_number",
+    "address_line1",
+    "postcode",
+    "record__agency__code",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Current:
+    """A record's latest version, as the matcher sees it."""
+
+    record_id: int
+    version_id: int
+    recorded_at: datetime
+    content_hash: str
+    rec: Rec
+
+
+def _current_of(row: tuple[Any, ...]) -> Current:
+    (vid, rid, recorded_at, digest, given, family, others, dob, sex, nhs, line1, postcode, code) = (
+        row
+    )
+    return Current(
+        record_id=rid,
+        version_id=vid,
+        recorded_at=recorded_at,
+        content_hash=digest,
+        rec=Rec(
+            id=f"{rid}:{vid}",
+            source=code,
+            given_name=given,
+            family_name=family,
+            other_names=tuple(others or ()),
+            date_of_birth=dob,
+            sex=sex,
+            nhs_number=nhs,
+            address_line=line1,
+            postcode=postcode,
+        ),
+    )
+
+
+def current_records(record_ids: Iterable[int] | None = None) -> dict[int, Current]:
+    """The latest version of each record (all records when `record_ids` is None)."""
+    out: dict[int, Current] = {}
+    if record_ids is None:
+        rows = PersonVersion.objects.order_by("record_id", "version").values_list(*_VERSION_FIELDS)
+        for row in rows.iterator(chunk_size=5000):
+            out[row[1]] = _current_of(row)
+        return out
+    ids = sorted(set(record_ids))
+    for start in range(0, len(ids), CHUNK):
+        for row in (
+            PersonVersion.objects.filter(record_id__in=ids[start : start + CHUNK])
+            .order_by("record_id", "version")
+            .values_list(*_VERSION_FIELDS)
+        ):
+            out[row[1]] = _current_of(row)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class LinkState:
+    link_id: int
+    person: int
+    version_id: int | None
+    pinned: bool
+    decision_id: int | None
+
+
+def current_links(record_ids: Iterable[int] | None = None) -> dict[int, LinkState]:
+    """Each record's latest link (by id): what Jigsaw now holds, whatever its known_from."""
+    fields = ("id", "record_id", "person_id", "person_version_id", "decision__kind", "decision_id")
+    out: dict[int, LinkState] = {}
+
+    def take(rows: Iterable[tuple[Any, ...]]) -> None:
+        for link_id, rid, person, version, kind, decision in rows:
+            out[rid] = LinkState(link_id, person, version, kind in PINNING, decision)
+
+    if record_ids is None:
+        take(Link.objects.order_by("record_id", "id").values_list(*fields).iterator(5000))
+        return out
+    ids = sorted(set(record_ids))
+    for start in range(0, len(ids), CHUNK):
+        take(
+            Link.objects.filter(record_id__in=ids[start : start + CHUNK])
+            .order_by("record_id", "id")
+            .values_list(*fields)
+        )
+    return out
+
+
+def apart_pairs() -> dict[int, set[int]]:
+    """Records a person said are not the same person: rejected pairs, and the two sides of
+    every unmerged merge."""
+    apart: dict[int, set[int]] = defaultdict(set)
+
+    def keep(a: int, b: int) -> None:
+        apart[a].add(b)
+        apart[b].add(a)
+
+    for kind, a, b, snapshot in Decision.objects.filter(
+        kind__in=(Decision.Kind.REJECT, Decision.Kind.UNMERGE)
+    ).values_list("kind", "record_a_id", "record_b_id", "snapshot"):
+        if kind == Decision.Kind.REJECT:
+            keep(a, b)
+        else:
+            groups = list((snapshot or {}).get("groups", {}).values())
+            for i, left in enumerate(groups):
+                for right in groups[i + 1 :]:
+                    for x in left:
+                        for y in right:
+                            keep(x, y)
+    return apart
+
+
+def confirmed_together(links: dict[int, LinkState]) -> list[tuple[int, int]]:
+    """Pairs a confirm decision put together: the confirmed record and the records its person
+    had then. Those records are not pinned, but the matcher may not part them from it."""
+    confirms = {s.decision_id for s in links.values() if s.pinned and s.decision_id}
+    pairs = []
+    for pk, record, snapshot in Decision.objects.filter(
+        pk__in=confirms, kind=Decision.Kind.CONFIRM
+    ).values_list("id", "record_a_id", "snapshot"):
+        home = links[record]
+        if home.decision_id != pk:
+            continue
+        for other in (snapshot or {}).get("with", []):
+            held = links.get(other)
+            if held is not None and not (held.pinned and held.person != home.person):
+                pairs.append((record, other))
+    return pairs
+
+
+def explanation_json(explanation: Iterable[Contribution]) -> list[dict[str, Any]]:
+    return [
+        {
+            "comparison": c.comparison,
+            "level": c.level,
+            "value_a": c.value_a,
+            "value_b": c.value_b,
+            "weight": c.weight,
+        }
+        for c in explanation
+    ]
+
+
+def is_deterministic(explanation: Iterable[Contribution]) -> bool:
+    by = {c.comparison: c.level for c in explanation}
+    return by.get("nhs_number") == "agree" and by.get("date_of_birth") in (
+        "exact",
+        "day and month swapped",
+    )
+
+
+def evidence_of(rec: Rec) -> Evidence:
+    norm = normalise(rec)
+    return Evidence(norm.source, norm.nhs, norm.dob)
+
+
+def evidence_conflict(a: Evidence, b: Evidence) -> str | None:
+    """Why two records cannot be one person whatever their score (as clustering refuses)."""
+    if a.nhs and b.nhs and a.nhs != b.nhs and a.source == b.source:
+        return "two NHS numbers from one agency"
+    if a.dob and b.dob and _dobs_conflict(a.dob, b.dob):
+        return "dates of birth more than a year apart"
+    return None
+
+
+# --- the model -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    key: tuple[Any, ...]  # identifies the stored model the index was built with
+    model: Model
+
+
+def stored_model() -> StoredModel:
+    latest = LinkageModel.objects.order_by("-id").first()
+    if latest is None:
+        return StoredModel(("default",), Model.default())
+    return StoredModel(
+        (latest.pk, latest.trained_at, latest.record_count),
+        Model.from_dict(latest.parameters),
+    )
+
+
+# --- the process-level person index ----------------------------------------------------------
+
+
+@dataclass
+class _State:
+    key: tuple[Any, ...] | None = None
+    index: PersonIndex | None = None
+    version_seen: int = 0
+    link_seen: int = 0
+    rows: dict[int, list[int]] = field(default_factory=dict)  # record -> index rows
+    loaded: set[int] = field(default_factory=set)  # version ids in the index
+    current: dict[int, Current] = field(default_factory=dict)  # record -> latest version
+    evidence: dict[int, Evidence] = field(default_factory=dict)
+    person_of: dict[int, int] = field(default_factory=dict)  # record -> person (latest link)
+    members: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    # Rows read inside a transaction not yet committed: checked before each use, since a
+    # rollback (or a test's) can take them away again.
+    tentative_versions: dict[int, tuple[int, str]] = field(default_factory=dict)
+    tentative_links: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+
+class IndexCache:
+    """Every record's latest version in a PersonIndex, with the persons they are linked to.
+
+    Loaded once per process, then brought up to date by reading only the versions and links
+    with ids above those already seen, so a one-event API batch does not reload every record.
+    Writes to the store are serialised (one ingest or decision at a time), so ids become
+    visible in order and nothing below the high-water mark can appear later.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.state = _State()
+
+    def clear(self) -> None:
+        with self.lock:
+            self.state = _State()
+
+    def refresh(self, model: StoredModel, *, ensure: Iterable[int] = ()) -> _State:
+        """The index, up to date; `ensure` names records that must be in it at their latest
+        version (the ones about to be linked)."""
+        with self.lock:
+            s = self.state
+            if s.key != model.key or not self._still_there(s):
+                s = self.state = _State(key=model.key, index=PersonIndex(model.model))
+            self._load_versions(s)
+            self._load_links(s)
+            # Batches of different agencies may commit out of id order: a version below the
+            # high-water mark can appear late. Every record gets a link (written under the
+            # store-wide lock, so links do arrive in order); a record linked but not indexed,
+            # or about to be linked, is read by id.
+            wanted = set(ensure) | (set(s.person_of) - set(s.current))
+            if wanted:
+                self._add(s, list(current_records(wanted).values()))
+            assert s.index is not None
+            s.index.model = model.model.for_population(len(s.current))
+            return s
+
+    def links_written(self, s: _State) -> None:
+        with self.lock:
+            self._load_links(s)
+
+    def _still_there(self, s: _State) -> bool:
+        for ids, model, fields, expected in (
+            (
+                sorted(s.tentative_versions),
+                PersonVersion,
+                ("id", "record_id", "content_hash"),
+                s.tentative_versions,
+            ),
+            (
+                sorted(s.tentative_links),
+                Link,
+                ("id", "record_id", "person_id"),
+                s.tentative_links,
+            ),
+        ):
+            for start in range(0, len(ids), CHUNK):
+                part = ids[start : start + CHUNK]
+                found = {
+                    row[0]: tuple(row[1:])
+                    for row in model.objects.filter(id__in=part).values_list(*fields)
+                }
+                if any(found.get(i) != expected[i] for i in part):
+                    return False
+        return True
+
+    def _load_versions(self, s: _State) -> None:
+        rows = (
+            PersonVersion.objects.filter(id__gt=s.version_seen)
+            .order_by("id")
+            .values_list(*_VERSION_FIELDS)
+        )
+        self._add(s, [_current_of(row) for row in rows])
+
+    def _add(self, s: _State, versions: list[Current]) -> None:
+        fresh = [c for c in versions if c.version_id not in s.loaded]
+        if not fresh:
+            return
+        assert s.index is not None
+        start = len(s.index)
+        persons = [str(s.person_of[c.record_id]) if c.record_id in s.person_of else None
+                   for c in fresh]  # fmt: skip
+        if len(fresh) > 200:
+            s.index.add_many([c.rec for c in fresh], persons)
+        else:
+            for c, person in zip(fresh, persons, strict=True):
+                s.index.add(c.rec, person)
+        for offset, c in enumerate(fresh):
+            s.loaded.add(c.version_id)
+            s.rows.setdefault(c.record_id, []).append(start + offset)
+            previous = s.current.get(c.record_id)
+            if previous is None or previous.version_id < c.version_id:
+                s.current[c.record_id] = c
+                s.evidence[c.record_id] = evidence_of(c.rec)
+        s.version_seen = max(s.version_seen, max(c.version_id for c in fresh))
+        if connection.in_atomic_block:
+            loaded = {c.version_id: (c.record_id, c.content_hash) for c in fresh}
+            s.tentative_versions.update(loaded)
+            transaction.on_commit(lambda: self._committed(s, versions=loaded))
+
+    def _load_links(self, s: _State) -> None:
+        rows = list(
+            Link.objects.filter(id__gt=s.link_seen)
+            .order_by("id")
+            .values_list("id", "record_id", "person_id")
+        )
+        if not rows:
+            return
+        for _, record_id, person in rows:
+            self.note_link(s, record_id, person)
+        s.link_seen = rows[-1][0]
+        if connection.in_atomic_block:
+            loaded = {link_id: (record_id, person) for link_id, record_id, person in rows}
+            s.tentative_links.update(loaded)
+            transaction.on_commit(lambda: self._committed(s, links=loaded))
+
+    def _committed(
+        self,
+        s: _State,
+        versions: dict[int, tuple[int, str]] | None = None,
+        links: dict[int, tuple[int, int]] | None = None,
+    ) -> None:
+        with self.lock:
+            for key in versions or ():
+                s.tentative_versions.pop(key, None)
+            for key in links or ():
+                s.tentative_links.pop(key, None)
+
+    @staticmethod
+    def note_link(s: _State, record_id: int, person: int) -> None:
+        """Record in the index that `record_id` is now `person` (after a link is written)."""
+        previous = s.person_of.get(record_id)
+        if previous == person:
+            return
+        if previous is not None:
+            s.members[previous].discard(record_id)
+        s.person_of[record_id] = person
+        s.members[person].add(record_id)
+        assert s.index is not None
+        for row in s.rows.get(record_id, ()):
+            s.index.person_ids[row] = str(person)
+
+
+index_cache = IndexCache()
+
+
+def candidate_record(candidate: Candidate) -> tuple[int, int]:
+    record, _, version = candidate.record_id.partition(":")
+    return int(record), int(version)
+
+
+# --- batch linkage ---------------------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    """What batch linkage decided for each record: its cluster and its strongest link."""
+
+    cluster_of: dict[int, int]
+    best: dict[int, tuple[int, float, float, bool]]  # record -> (partner, weight, p, nhs rule)
+    review: list[tuple[int, int, float, float, list[dict[str, Any]]]]
+    refused: int
+
+
+def batch_link(
+    records: dict[int, Current],
+    model: Model,
+    *,
+    pins: dict[int, int],
+    apart: dict[int, set[int]],
+    together: list[tuple[int, int]] = (),  # type: ignore[assignment]
+) -> BatchResult:
+    """Link every record at once with the engine, honouring what people decided.
+
+    Records pinned to one person must stay together; records said to be different people are
+    kept apart. Records pinned to two different persons can still fall into one cluster through
+    unpinned records: the caller keeps them on their persons.
+    """
+    ids = sorted(records)
+    recs = [records[r].rec for r in ids]
+    by_person: dict[int, list[int]] = defaultdict(list)
+    for record, person in pins.items():
+        if record in records:
+            by_person[person].append(record)
+    must = [
+        (records[group[0]].rec.id, records[other].rec.id)
+        for group in by_person.values()
+        for other in group[1:]
+    ] + [
+        (records[a].rec.id, records[b].rec.id) for a, b in together if a in records and b in records
+    ]
+    cannot = [
+        (records[a].rec.id, records[b].rec.id)
+        for a, partners in apart.items()
+        for b in partners
+        if a < b and a in records and b in records
+    ]
+    result = link(recs, model=model, must_link=must, cannot_link=cannot)
+    record_of = {records[r].rec.id: r for r in ids}
+    cluster_of = {record_of[rid]: number for rid, number in result.persons.items()}
+    ia, ib, weights, bands = result.pairs
+    auto = np.flatnonzero(bands == Band.AUTO.value)
+    levels = result.levels
+    det = (levels[:, C_NHS] == 1) & np.isin(levels[:, C_DOB], (D_EXACT, D_SWAPPED))
+    best: dict[int, tuple[int, float, float, bool]] = {}
+    row_ids = [record_of[i] for i in result.ids]
+    for k in auto.tolist():
+        a, b = row_ids[int(ia[k])], row_ids[int(ib[k])]
+        if cluster_of[a] != cluster_of[b]:
+            continue
+        w = float(weights[k])
+        strength = w + (1000.0 if det[k] else 0.0)
+        p = float(1.0 / (1.0 + 2.0 ** (-w)))
+        for x, y in ((a, b), (b, a)):
+            held = best.get(x)
+            if held is None or strength > held[1] + (1000.0 if held[3] else 0.0):
+                best[x] = (y, w, p, bool(det[k]))
+    review = [
+        (record_of[pair.a], record_of[pair.b], pair.weight, pair.probability,
+         explanation_json(pair.explanation))
+        for pair in result.review
+    ]  # fmt: skip
+    return BatchResult(cluster_of, best, review, len(result.refused))
+
+
+def assign_persons(
+    clusters: dict[int, list[int]],
+    *,
+    pins: dict[int, int],
+    now_person: dict[int, int],
+    movable: set[int],
+    exclusive: bool,
+) -> dict[int, int | None]:
+    """The person each record goes to: a cluster keeps the person most of its records already
+    have; None means a new person (one per cluster).
+
+    Pinned records always keep their person, and records not in `movable` keep theirs. With
+    `exclusive` (a relink, where every record may move) each person goes to one cluster only,
+    and a person with pinned records to the cluster that holds them.
+    """
+    out: dict[int, int | None] = {}
+    taken: set[int] = set()
+    pinned_persons = set(pins.values()) if exclusive else set()
+    # Biggest clusters choose first, so a person stays with the bulk of its records.
+    for members in sorted(clusters.values(), key=lambda m: (-len(m), min(m))):
+        pinned_here = Counter(pins[r] for r in members if r in pins)
+        if pinned_here:
+            home: int | None = pinned_here.most_common(1)[0][0]
+        else:
+            votes = Counter(
+                now_person[r]
+                for r in members
+                if r in now_person and now_person[r] not in taken
+                and now_person[r] not in pinned_persons
+            )  # fmt: skip
+            ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
+            home = ranked[0][0] if ranked else None
+        if home is not None and exclusive:
+            taken.add(home)
+        for r in members:
+            if r in pins:
+                out[r] = pins[r]
+            elif r not in movable:
+                out[r] = now_person.get(r)
+            else:
+                out[r] = home
+    return out

@@ -1,0 +1,196 @@
+"""Human decisions: who and why are recorded, they always win, and a merge can be undone."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from typing import Any
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jigsaw.identity.linking import current_links
+from jigsaw.identity.models import Decision, Link, Person
+from jigsaw.identity.services import (
+    Actor,
+    DecisionConflict,
+    IdentityError,
+    link_confirm,
+    link_reject,
+    linkage_relink,
+    person_merge,
+    person_unmerge,
+)
+from jigsaw.identity.tests.helpers import family, person_of, persons, record_id, send
+from jigsaw.records.models import PersonRecord
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
+
+SAM = Actor(name="Sam Taylor")
+
+
+def rec(ref: str) -> PersonRecord:
+    return PersonRecord.objects.get(pk=record_id(ref))
+
+
+def pers(ref: str) -> Person:
+    return Person.objects.get(pk=person_of(ref))
+
+
+@pytest.fixture
+def household() -> None:
+    send(*family())
+
+
+@pytest.mark.usefixtures("household")
+def test_confirm_pins_a_record_to_a_person_and_records_who_and_why() -> None:
+    decision = link_confirm(
+        record=rec("GP:G2"), person=pers("GP:G1"), actor=SAM, reason="same child: birth certificate"
+    )
+    assert person_of("GP:G2") == person_of("GP:G1")
+    assert (decision.kind, decision.actor_name, decision.reason) == (
+        "confirm",
+        "Sam Taylor",
+        "same child: birth certificate",
+    )
+    link = Link.objects.filter(record_id=record_id("GP:G2")).latest("id")
+    assert (link.method, link.decision_id) == ("human", decision.pk)
+    linkage_relink()
+    assert person_of("GP:G2") == person_of("GP:G1")
+
+
+@pytest.mark.usefixtures("household")
+def test_a_reason_is_required() -> None:
+    with pytest.raises(IdentityError, match="reason"):
+        link_confirm(record=rec("GP:G2"), person=pers("GP:G1"), actor=SAM, reason="  ")
+
+
+@pytest.mark.usefixtures("household")
+def test_reject_splits_the_second_record_off_and_relink_never_joins_them_again() -> None:
+    link_reject(
+        record_a=rec("GP:G1"), record_b=rec("SCH:S1"), actor=SAM, reason="different children"
+    )
+    assert person_of("GP:G1") != person_of("SCH:S1")
+    linkage_relink()
+    assert person_of("GP:G1") != person_of("SCH:S1")
+
+
+@pytest.mark.usefixtures("household")
+def test_a_confirm_contradicting_a_reject_is_refused_with_the_reason() -> None:
+    link_reject(
+        record_a=rec("GP:G1"), record_b=rec("SCH:S1"), actor=SAM, reason="different children"
+    )
+    with pytest.raises(DecisionConflict, match=r"different people by decision .* Sam Taylor"):
+        link_confirm(record=rec("SCH:S1"), person=pers("GP:G1"), actor=SAM, reason="oops")
+
+
+@pytest.mark.usefixtures("household")
+def test_merge_then_unmerge_restores_exactly_and_keeps_history() -> None:
+    before = persons()
+    a, b = pers("GP:G1"), pers("GP:G2")
+    merge = person_merge(person_a=a, person_b=b, actor=SAM, reason="one child")
+    assert person_of("GP:G1") == person_of("SCH:S2") == b.pk
+    linkage_relink()  # a merge is a human decision: the matcher does not undo it
+    assert person_of("GP:G1") == b.pk
+    person_unmerge(decision=merge, actor=SAM, reason="they are twins")
+    assert persons() == before
+    linkage_relink()  # nor does it undo an unmerge
+    assert persons() == before
+    assert Decision.objects.filter(undoes=merge).count() == 1
+    with pytest.raises(DecisionConflict, match="already unmerged"):
+        person_unmerge(decision=merge, actor=SAM, reason="again")
+
+
+@pytest.mark.usefixtures("household")
+def test_unmerge_is_refused_when_a_later_decision_moved_a_record() -> None:
+    merge = person_merge(person_a=pers("GP:G1"), person_b=pers("GP:G2"), actor=SAM, reason="one")
+    link_confirm(record=rec("SCH:S1"), person=pers("GP:G3"), actor=SAM, reason="school mix-up")
+    with pytest.raises(DecisionConflict, match=r"SCH:S1 is now in person .* moved by decision"):
+        person_unmerge(decision=merge, actor=SAM, reason="wrong")
+
+
+@pytest.mark.usefixtures("household")
+def test_bad_merges_are_refused_clearly() -> None:
+    a = pers("GP:G1")
+    with pytest.raises(IdentityError, match="cannot be merged with itself"):
+        person_merge(person_a=a, person_b=a, actor=SAM, reason="x")
+    confirm = link_confirm(record=rec("GP:G2"), person=pers("GP:G2"), actor=SAM, reason="x")
+    with pytest.raises(IdentityError, match="not a merge"):
+        person_unmerge(decision=confirm, actor=SAM, reason="x")
+    empty = Person.objects.create(created_at=a.created_at)
+    with pytest.raises(IdentityError, match="no records"):
+        person_merge(person_a=empty, person_b=a, actor=SAM, reason="x")
+    link_reject(record_a=rec("GP:G1"), record_b=rec("GP:G3"), actor=SAM, reason="siblings")
+    with pytest.raises(DecisionConflict):
+        person_merge(person_a=pers("GP:G3"), person_b=a, actor=SAM, reason="x")
+
+
+def _links_now() -> dict[int, int]:
+    return {r: s.person for r, s in current_links().items()}
+
+
+REFS = ["GP:G1", "GP:G2", "SCH:S1", "SCH:S2", "GP:G3", "SCH:S3", "GP:G4", "POL:P1", "POL:P2"]
+refs = st.sampled_from(REFS)
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("confirm"), refs, refs),
+        st.tuples(st.just("reject"), refs, refs),
+        st.tuples(st.just("merge"), refs, refs),
+    ),
+    max_size=5,
+)
+
+
+def _apply(op: tuple[str, str, str]) -> Decision | None:
+    kind, x, y = op
+    with suppress(IdentityError):
+        if kind == "confirm":
+            return link_confirm(record=rec(x), person=pers(y), actor=SAM, reason="test")
+        if kind == "reject":
+            return link_reject(record_a=rec(x), record_b=rec(y), actor=SAM, reason="test")
+        return person_merge(person_a=pers(x), person_b=pers(y), actor=SAM, reason="test")
+    return None
+
+
+_SLOW = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@_SLOW
+@given(history=operations, pair=st.tuples(refs, refs))
+def test_unmerge_after_merge_is_the_identity(household: None, history: Any, pair: Any) -> None:
+    with transaction.atomic():
+        for op in history:
+            _apply(op)
+        before = _links_now()
+        merge = _apply(("merge", *pair))
+        if merge is not None:
+            person_unmerge(decision=merge, actor=SAM, reason="undo")
+            assert _links_now() == before
+        transaction.set_rollback(True)
+
+
+@_SLOW
+@given(history=operations)
+def test_human_decisions_survive_relink(household: None, history: Any) -> None:
+    with transaction.atomic():
+        made = [d for d in (_apply(op) for op in history) if d is not None]
+        before = _links_now()
+        linkage_relink()
+        after = _links_now()
+        for d in made:
+            if d.kind == "reject":
+                assert after[d.record_a_id] != after[d.record_b_id]
+        # Every record whose latest link a person made stays exactly where it was.
+        for r, state in current_links().items():
+            if state.decision_id is not None and state.pinned:
+                assert after[r] == before[r]
+        # Records a person placed together stay together.
+        pinned = [(r, s.person) for r, s in current_links().items() if s.pinned]
+        for r1, p1 in pinned:
+            for r2, p2 in pinned:
+                if p1 == p2:
+                    assert after[r1] == after[r2]
+        transaction.set_rollback(True)

@@ -1,0 +1,193 @@
+"""Linking at ingest: every record gets a person; the household is never merged."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from jigsaw.core.dates import parse_instant
+from jigsaw.identity.models import Link, LinkMethod, Person, ReviewItem
+from jigsaw.identity.selectors import person_chronology, related_records
+from jigsaw.identity.services import records_link
+from jigsaw.identity.tests.helpers import (
+    AGENCIES,
+    family,
+    home,
+    person,
+    person_of,
+    persons,
+    record_id,
+    send,
+)
+from jigsaw.records.selectors import record_chronology
+from jigsaw.records.tests.factories import EventObj
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
+
+
+BRADLEY = home("115 Bradley Street", "N10 4LA")
+
+
+def at(text: str):
+    return parse_instant(text, end_of_day=True)
+
+
+def test_every_record_is_linked_to_exactly_one_person() -> None:
+    send(*family())
+    links = persons()
+    assert len(links) == 9
+    assert Person.objects.count() == len(set(links.values()))
+
+
+def test_twins_and_siblings_in_one_household_are_never_auto_merged() -> None:
+    send(*family())
+    p = persons()
+    assert p["GP:G1"] == p["SCH:S1"]  # the same twin at two agencies
+    assert p["GP:G2"] == p["SCH:S2"]
+    assert p["GP:G1"] != p["GP:G2"]  # the twins
+    assert p["GP:G3"] != p["SCH:S3"]  # sisters a month apart
+    assert p["GP:G1"] != p["GP:G3"]
+
+
+def test_a_parent_and_child_of_one_name_are_told_apart() -> None:
+    send(*family())
+    p = persons()
+    assert p["GP:G4"] == p["POL:P1"]  # the father, at the GP and with the police
+    assert p["POL:P2"] != p["GP:G4"]  # his son, of the same name
+
+
+def test_records_sent_one_at_a_time_link_through_the_person_index() -> None:
+    send(*family()[:6])
+    report = records_link(record_ids=[])
+    assert report.records == 0
+    send(person("CSC", "C1", "Chidi", "Okafor", "2005-06-01", **home()))
+    assert person_of("CSC:C1") == person_of("GP:G1")
+    link = Link.objects.filter(record_id=record_id("CSC:C1")).latest("id")
+    assert link.method == LinkMethod.PROBABILISTIC
+    assert link.weight is not None
+    assert link.weight > 6
+
+
+def test_the_same_child_from_four_agencies_is_one_person_with_one_chronology() -> None:
+    send(
+        *AGENCIES,
+        person("GP", "G1", "Katherine", "Smith-Jones", "2004-03-09", sex="F",
+               nhs_number="4010232137", **home("5 Mill Lane", "E8 1AA")),
+        EventObj(agency="GP", event_id="GP-E", subjects=[{"local_id": "G1", "role": "child"}]),
+    )  # fmt: skip
+    send(
+        person("SCH", "S1", "Kate", "Jones", "2004-03-09", sex="F", **home("5 Mill Ln", "E8 1AA")),
+        EventObj(agency="SCH", event_id="SCH-E", type="school_absence",
+                 details={"sessions_missed": 4}, subjects=[{"local_id": "S1", "role": "child"}]),
+    )  # fmt: skip
+    send(
+        person("POL", "P1", "KATIE", "SMITH JONES", "2004-09-03", sex="F",
+               **home("5 Mill Lane", "E8 1AA")),
+        EventObj(agency="POL", event_id="POL-E", type="police_incident",
+                 details={"incident_type": "domestic_abuse"},
+                 subjects=[{"local_id": "P1", "role": "child"}]),
+    )  # fmt: skip
+    send(
+        person("CSC", "C1", "Katherine", "Smith-Jones", "2004-03-09", sex="F",
+               nhs_number="4010232137", other_names=["Rose"],
+               **home("Flat 1, 5 Mill Lane", "E8 1AB")),
+        EventObj(agency="CSC", event_id="CSC-E", type="referral_decision",
+                 details={"decision": "assessment"},
+                 subjects=[{"local_id": "C1", "role": "child"}]),
+    )  # fmt: skip
+    p = persons()
+    assert len(set(p.values())) == 1
+    assert Link.objects.filter(record_id=record_id("CSC:C1")).latest("id").method == "nhs_number"
+    for ref in p:
+        agency, local_id = ref.split(":")
+        entries = record_chronology(agency=agency, local_id=local_id)
+        assert [(e.agency, e.event_id) for e in entries] == [
+            ("CSC", "CSC-E"),
+            ("GP", "GP-E"),
+            ("POL", "POL-E"),
+            ("SCH", "SCH-E"),
+        ] or sorted(e.event_id for e in entries) == ["CSC-E", "GP-E", "POL-E", "SCH-E"]
+
+
+def test_records_with_almost_nothing_never_auto_link() -> None:
+    send(
+        *AGENCIES,
+        person("GP", "G1", "Sam", "Smith", "2005-06-01", **home()),
+        person("SCH", "S1", "Sam", "", None, sex="U"),
+        person("POL", "P1", "", "Smith", None, sex="U"),
+    )
+    p = persons()
+    assert len(set(p.values())) == 3
+
+
+def test_a_link_known_only_later_is_not_used_for_an_earlier_chronology() -> None:
+    # The school first records a child it cannot match; its correction in June matches the GP's.
+    send(
+        *AGENCIES,
+        person("GP", "G1", "Amara", "Okafor", "2005-05-14", sex="F", **home()),
+        EventObj(agency="GP", event_id="GP-E", occurred_at="2007-02-01T10:00:00Z",
+                 recorded_at="2007-02-01T11:00:00Z",
+                 subjects=[{"local_id": "G1", "role": "child"}]),
+        person("SCH", "S1", "Zara", "Nowak", "2002-01-01", sex="F",
+               recorded_at="2007-01-10T09:00:00Z"),
+        EventObj(agency="SCH", event_id="SCH-E", occurred_at="2007-03-01T10:00:00Z",
+                 recorded_at="2007-03-01T11:00:00Z", type="school_absence",
+                 details={"sessions_missed": 3}, subjects=[{"local_id": "S1", "role": "child"}]),
+    )  # fmt: skip
+    assert person_of("SCH:S1") != person_of("GP:G1")
+    june = "2007-06-01T09:00:00Z"
+    send(person("SCH", "S1", "Amara", "Okafor", "2005-05-14", sex="F", recorded_at=june, **home()))
+    assert person_of("SCH:S1") == person_of("GP:G1")
+    link = Link.objects.filter(record_id=record_id("SCH:S1")).latest("id")
+    assert link.known_from == parse_instant("2007-06-01T09:00:00Z", end_of_day=False)
+
+    def ids(when: str) -> list[str]:
+        entries = record_chronology(agency="GP", local_id="G1", as_of=at(when))
+        return [e.event_id for e in entries]
+
+    assert ids("2007-05-31") == ["GP-E"]
+    assert ids("2007-06-01") == ["GP-E", "SCH-E"]
+    # As known in May, the school's record was a person of its own.
+    assert related_records(record_id=record_id("SCH:S1"), as_of=at("2007-05-31")).record_ids == [
+        record_id("SCH:S1")
+    ]
+
+
+def test_a_record_not_matched_well_enough_goes_to_review_and_gets_its_own_person() -> None:
+    send(
+        *AGENCIES,
+        person("GP", "G1", "Mia", "Stone", "1984-10-23", sex="F", **BRADLEY),
+    )  # fmt: skip
+    send(person("SCH", "S1", "Mai", "Stone", "1984-10-23", sex="F", **BRADLEY))
+    assert person_of("SCH:S1") != person_of("GP:G1")
+    [item] = ReviewItem.objects.all()
+    assert {item.record_a_id, item.record_b_id} == {record_id("GP:G1"), record_id("SCH:S1")}
+    levels = {c["comparison"]: c["level"] for c in item.explanation}
+    assert levels["family_name"] == "exact"
+    # Sent again unchanged: nothing new to look at, no second review item.
+    send(person("SCH", "S1", "Mai", "Stone", "1984-10-23", sex="F", **BRADLEY))
+    assert ReviewItem.objects.count() == 1
+
+
+def test_chronology_queries_do_not_grow_with_records_or_events() -> None:
+    def load(n: int) -> None:
+        objs = [*AGENCIES] if n == 0 else []
+        for k in range(n, n + 3):
+            agency = AGENCIES[k % 4]["code"]
+            objs.append(person(agency, f"R{k}", "Chidi", "Okafor", "2005-06-01", **home()))
+            objs.append(EventObj(agency=agency, event_id=f"E{k}",
+                                 subjects=[{"local_id": f"R{k}", "role": "child"}]))  # fmt: skip
+        send(*objs)
+
+    load(0)
+    pid = person_of("GP:R0")
+    with CaptureQueriesContext(connection) as few:
+        assert len(person_chronology(person_id=pid, user=None)) == 3
+        record_chronology(agency="GP", local_id="R0")
+    load(3)
+    load(6)
+    with CaptureQueriesContext(connection) as many:
+        assert len(person_chronology(person_id=pid, user=None)) == 9
+        record_chronology(agency="GP", local_id="R0")
+    assert len(many) == len(few) <= 14
