@@ -17,5 +17,5 @@ class IdentityConfig(AppConfig):
         def link_after_ingest(report: IngestReport) -> None:
             records_link(record_ids=report.touched_records)
 
-        register_after_ingest(link_after_ingest)
+        register_after_ingest(link_after_ingest, deferrable=True)
         register_related_records(related_records)

@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from jigsaw.core.bulk import allocate_ids, append_rows
 from jigsaw.core.clock import clock
 from jigsaw.identity.linking import (
     CHUNK,
@@ -336,19 +337,22 @@ def _link_batch(report: LinkReport, stored: Any, *, movable: set[int] | None) ->
         clusters, pins=pins, now_person=now_person, movable=may_move, exclusive=movable is None
     )
     now = clock.now()
-    fresh: dict[int, int] = {}  # cluster -> its new person
+    # New persons for the clusters no existing person takes: written in one go.
+    unclaimed = sorted({result.cluster_of[r] for r in may_move if target.get(r) is None})
+    fresh = dict(zip(unclaimed, allocate_ids(Person, len(unclaimed)), strict=True))
+    append_rows(Person, ("id", "created_at"), [(pk, now) for pk in fresh.values()])
+    report.new_persons += len(fresh)
+
+    def person_of(record: int) -> int | None:
+        return target.get(record) or fresh.get(result.cluster_of.get(record, -1))
+
     new_links: list[Link] = []
     for r in sorted(may_move):
-        person = target.get(r)
+        person = person_of(r)
+        assert person is not None
         current = now_person.get(r)
-        if person is None:
-            cluster = result.cluster_of[r]
-            if cluster not in fresh:
-                fresh[cluster] = Person.objects.create(created_at=now).pk
-                report.new_persons += 1
-            person = fresh[cluster]
         best = result.best.get(r)
-        if best is not None and target.get(best[0], -1) != person and best[0] not in fresh:
+        if best is not None and person_of(best[0]) != person:
             best = None  # its strongest match stayed on another person
         changed = person != current
         if not changed and (movable is None or best is None):

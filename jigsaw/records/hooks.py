@@ -5,16 +5,21 @@ it. Instead they register here, in their AppConfig.ready():
 
 * `register_after_ingest(fn)`: `fn(report)` runs inside the ingest's transaction, after an
   accepted batch is written, so what it writes (links, say) is kept or rolled back with it.
+  A deferrable hook runs once at the end of a bulk load instead (`bulk_load()`).
 * `register_related_records(fn)`: `fn(record_id=..., as_of=...)` says which records are the
   same person as a record, as known on a moment, so a chronology can span agencies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
+
+from django.db import transaction
 
 if TYPE_CHECKING:
     from jigsaw.records.services import IngestReport
@@ -32,18 +37,55 @@ class RelatedResolver(Protocol):
     def __call__(self, *, record_id: int, as_of: datetime) -> Related: ...
 
 
-_after_ingest: list[Callable[[IngestReport], None]] = []
+_after_ingest: list[tuple[Callable[[IngestReport], None], bool]] = []
 _related: list[RelatedResolver] = []
+# While a bulk load runs, the reports whose deferrable hooks wait for its end.
+_held: ContextVar[list[IngestReport] | None] = ContextVar("held_ingest_reports", default=None)
 
 
-def register_after_ingest(fn: Callable[[IngestReport], None]) -> None:
-    if fn not in _after_ingest:
-        _after_ingest.append(fn)
+def register_after_ingest(fn: Callable[[IngestReport], None], *, deferrable: bool = False) -> None:
+    """`deferrable`: the hook may run once after a bulk load instead of after each batch (work
+    over the whole population, such as linking, is far cheaper done once)."""
+    if all(registered is not fn for registered, _ in _after_ingest):
+        _after_ingest.append((fn, deferrable))
 
 
 def after_ingest(report: IngestReport) -> None:
-    for fn in list(_after_ingest):
-        fn(report)
+    held = _held.get()
+    for fn, deferrable in list(_after_ingest):
+        if not (deferrable and held is not None):
+            fn(report)
+    if held is not None:
+        held.append(report)
+
+
+@contextmanager
+def bulk_load() -> Iterator[None]:
+    """Run deferrable hooks once, at the end, over everything the batches inside touched.
+
+    Each batch is still stored (and committed) on its own; between a batch's commit and the end
+    of the load its records are stored but not yet linked. Used by `jigsaw ingest` for files.
+    """
+    from jigsaw.records.services import IngestReport
+
+    if _held.get() is not None:  # already inside a bulk load: the outer one runs the hooks
+        yield
+        return
+    token = _held.set([])
+    try:
+        yield
+        held = _held.get() or []
+    finally:
+        _held.reset(token)
+    if not held:
+        return
+    merged = IngestReport()
+    for report in held:
+        merged.touched_records |= report.touched_records
+    with transaction.atomic():
+        for fn, deferrable in list(_after_ingest):
+            if deferrable:
+                fn(merged)
 
 
 def register_related_records(fn: RelatedResolver) -> None:

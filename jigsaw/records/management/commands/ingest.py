@@ -10,6 +10,7 @@ import orjson
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from jigsaw.records.hooks import bulk_load
 from jigsaw.records.services import batch_ingest, file_sha256, jsonl_source
 
 
@@ -35,6 +36,14 @@ class Command(BaseCommand):
         if jobs > 1 and len(files) > 1 and connection.vendor == "postgresql":
             self._parallel(files, jobs, json)
             return
+        # Linking and re-evaluation run once, after all the files are stored.
+        with bulk_load():
+            failed = self._each(files, json)
+        if failed:
+            sys.exit(1)
+
+    def _each(self, files: list[Path], json: bool) -> int:
+        """Store each file; how many were rejected."""
         failed = 0
         for path in files:
             try:
@@ -65,8 +74,7 @@ class Command(BaseCommand):
                     self.stderr.write(f"  … and {report.error_count - len(report.errors)} more")
             if not report.accepted:
                 failed += 1
-        if failed:
-            sys.exit(1)
+        return failed
 
     def _parallel(self, files: list[Path], jobs: int, json: bool) -> None:
         """Split the files into `jobs` groups of about equal size, each stored by its own
