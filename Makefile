@@ -46,7 +46,7 @@ demo: setup
 	$(BIN)/jigsaw demo --children $(DEMO_CHILDREN)
 	@echo ""
 	@echo "Jigsaw is at http://127.0.0.1:8000 (Ctrl-C stops it)"
-	$(BIN)/jigsaw serve --port 8000
+	$(BIN)/jigsaw worker & trap "kill $$!" EXIT; $(BIN)/jigsaw serve --port 8000
 
 lint: python
 	$(BIN)/ruff check .

@@ -13,9 +13,15 @@ COMMANDS: dict[str, str] = {
     "chronology": "chronology",
     "household": "household",
     "linkage": "linkage",
+    "flags": "flags",
+    "tick": "tick",
+    "worker": "worker",
+    "replay": "replay",
     "synth": "synth",
     "demo": "demo",
     "token": "token",
+    "user": "user",
+    "audit": "audit",
     "serve": "serve",
 }
 

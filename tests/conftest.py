@@ -1,13 +1,18 @@
 """Browser fixtures: Jigsaw served from a throwaway SQLite database, driven by headless Chromium.
 
 The server is the real `jigsaw serve`, started once per test session in a subprocess, on a
-database built by `jigsaw migrate` and `jigsaw ingest` from the files in tests/system/data/.
+database built by `jigsaw migrate` and `jigsaw ingest` from the files in tests/system/data/, with
+staff accounts made by `jigsaw user add`. Signing in takes a password and the 6-digit code an
+authenticator app would show, computed here from the account's two-factor secret.
 Each test gets a fresh browser context (no cookies), and `Ui.check()` screenshots the page and
 runs axe-core on it.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import re
 import socket
@@ -20,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -36,16 +42,54 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-USERNAME = "sam.taylor"
 PASSWORD = "correct-horse-battery-staple"
+# A code is accepted once, so several staff share the sign-ins: each account allows two a
+# period (this one's code and the next's) before a test would have to wait for the next.
+USERNAMES = ["sam.taylor", "alex.morgan", "jo.bell", "kim.lee", "ravi.patel", "nina.costa"]
+NEW_STARTER = "new.starter"  # keeps the one-time password it was given
 SERIOUS = {"serious", "critical"}
+STEP = 30
 
 
-@dataclass(frozen=True)
+@dataclass
+class Account:
+    username: str
+    password: str
+    secret: bytes  # the TOTP key, from the otpauth:// URI `jigsaw user add` printed
+    last_step: int = -1
+
+    def code(self, step: int) -> str:
+        digest = hmac.new(self.secret, step.to_bytes(8, "big"), hashlib.sha1).digest()
+        offset = digest[-1] & 0x0F
+        number = int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF
+        return f"{number % 1_000_000:06d}"
+
+    def next_code(self) -> str | None:
+        """An unused code the server accepts now and a moment from now, if there is one."""
+        now = int(time.time()) // STEP
+        step = max(self.last_step + 1, now)
+        if step > now + 1:
+            return None
+        self.last_step = step
+        return self.code(step)
+
+
+@dataclass
 class Server:
     url: str
-    username: str = USERNAME
-    password: str = PASSWORD
+    accounts: list[Account]
+    new_starter: Account
+    _turn: int = 0
+
+    def account(self) -> Account:
+        """The next account with a code to spare (waiting for the next period if none has)."""
+        while True:
+            for _ in self.accounts:
+                account = self.accounts[self._turn % len(self.accounts)]
+                self._turn += 1
+                if int(time.time()) // STEP + 1 > account.last_step:
+                    return account
+            time.sleep(STEP - time.time() % STEP + 0.1)
 
 
 def _free_port() -> int:
@@ -76,6 +120,17 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
     raise RuntimeError(f"jigsaw serve did not answer at {url}:\n{log.read_text()}")
 
 
+def _add_user(jigsaw: str, username: str, env: dict[str, str], cwd: Path) -> Account:
+    args = [jigsaw, "user", "add", username, "--role", "social_worker", "--team", "Team A"]
+    done = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, check=True)
+    password = re.search(r"first sign-in\): (\S+)", done.stdout)
+    uri = re.search(r"otpauth://\S+", done.stdout)
+    assert password, done.stdout
+    assert uri, done.stdout
+    secret = parse_qs(urlparse(uri[0]).query)["secret"][0]
+    return Account(username, password[1], base64.b32decode(secret))
+
+
 @pytest.fixture(scope="session")
 def jigsaw_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`jigsaw serve` on a free port, on a database holding the system-test records."""
@@ -100,11 +155,19 @@ def jigsaw_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         env,
         workdir,
     )
-    create_user = (
+    accounts = [_add_user(jigsaw, name, env, workdir) for name in [*USERNAMES, NEW_STARTER]]
+    # Tests sign in with a known password; the new starter keeps its one-time one.
+    known = (
         "from django.contrib.auth import get_user_model; "
-        f"get_user_model().objects.create_user({USERNAME!r}, password={PASSWORD!r})"
+        "from jigsaw.access.models import StaffProfile\n"
+        f"for user in get_user_model().objects.filter(username__in={USERNAMES!r}):\n"
+        f"    user.set_password({PASSWORD!r}); user.save()\n"
+        f"StaffProfile.objects.filter(user__username__in={USERNAMES!r})"
+        ".update(must_change_password=False)"
     )
-    _run([sys.executable, str(ROOT / "manage.py"), "shell", "-c", create_user], env, workdir)
+    _run([sys.executable, str(ROOT / "manage.py"), "shell", "-c", known], env, workdir)
+    for account in accounts[:-1]:
+        account.password = PASSWORD
 
     port = _free_port()
     log = workdir / "serve.log"
@@ -119,7 +182,7 @@ def jigsaw_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(f"{url}/sign-in", process, log)
-        yield Server(url)
+        yield Server(url, accounts[:-1], accounts[-1])
     finally:
         process.terminate()
         try:
@@ -149,6 +212,7 @@ class Ui:
     problems: list[str] = field(default_factory=list)
     shots: int = 0
     javascript: bool = True
+    _account: Account | None = None
 
     def url(self, path: str) -> str:
         return self.server.url + path
@@ -199,11 +263,33 @@ class Ui:
         copy.goto(self.page.url)
         return copy
 
+    @property
+    def account(self) -> Account:
+        """The staff account this tab signs in as (chosen on first use)."""
+        if self._account is None:
+            self._account = self.server.account()
+        return self._account
+
+    def enter_code(self, *, press_enter: bool = False) -> None:
+        """On the code page: type the code the account's authenticator app shows now."""
+        code = self.account.next_code()
+        while code is None:
+            time.sleep(STEP - time.time() % STEP + 0.1)
+            code = self.account.next_code()
+        field = self.page.get_by_label("Enter the 6-digit code from your authenticator app")
+        field.fill(code)
+        if press_enter:
+            field.press("Enter")
+        else:
+            self.page.get_by_role("button", name="Continue").click()
+
     def sign_in(self) -> None:
         self.visit("/sign-in")
-        self.page.get_by_label("Username").fill(self.server.username)
-        self.page.get_by_label("Password", exact=True).fill(self.server.password)
+        self.page.get_by_label("Username").fill(self.account.username)
+        self.page.get_by_label("Password", exact=True).fill(self.account.password)
         self.page.get_by_role("button", name="Sign in").click()
+        self.page.wait_for_url(re.compile(r".*/sign-in/code.*"))
+        self.enter_code()
         self.page.wait_for_url(self.url("/"))
 
 

@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from jigsaw.identity.api import router as identity_router
 from jigsaw.records.api import router as records_router
+from jigsaw.risk.api import router as risk_router
 
 api = NinjaAPI(
     title="Jigsaw API",
@@ -14,3 +15,4 @@ api = NinjaAPI(
 )
 api.add_router("/v1", records_router)
 api.add_router("/v1", identity_router)
+api.add_router("/v1", risk_router)

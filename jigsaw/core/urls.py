@@ -6,5 +6,7 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("sign-in", views.sign_in, name="sign-in"),
+    path("sign-in/code", views.sign_in_code, name="sign-in-code"),
+    path("change-password", views.change_password, name="change-password"),
     path("sign-out", views.sign_out, name="sign-out"),
 ]

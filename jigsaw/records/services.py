@@ -732,6 +732,7 @@ def batch_ingest(
             report.new, report.unchanged, report.superseded = 0, 0, 0
             report.by_kind, report.touched_records = empty.by_kind, empty.touched_records
             return report
+        report.submission_id = submission_id  # the after-ingest hooks name the submission
         after_ingest(report)
         Submission.objects.create(
             id=submission_id,

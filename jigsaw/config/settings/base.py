@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parents[2]  # the jigsaw package
 
@@ -35,22 +36,32 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "jigsaw.core",
     "jigsaw.access",
     "jigsaw.records",
     "jigsaw.identity",
+    "jigsaw.risk",
     "jigsaw.synth",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Ends sessions that must end and sends anyone not fully signed in to sign in.
+    "jigsaw.access.middleware.AccessMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "jigsaw.config.urls"
@@ -81,6 +92,8 @@ TEMPLATES = [
     },
 ]
 
+# --- sign-in (docs/security.md) -----------------------------------------------------------
+# Passwords: length over complexity, common passwords refused, no composition rules, no expiry.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -88,10 +101,60 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "jigsaw.access.passwords.PredictablePasswordValidator"},
 ]
 
 LOGIN_URL = "/sign-in"
 LOGIN_REDIRECT_URL = "/"
+
+# django-axes first, so a locked account is refused before its password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5  # wrong passwords or codes in a row
+# Lock the account, whichever machine tries: rotating addresses gains an attacker nothing, and
+# locking by address would lock out a whole office behind one gateway (hence axes.W006 off).
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_COOLOFF_TIME = None  # locked until `jigsaw user unlock`
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "jigsaw.core.views.locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # the audit trail records every sign-in
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "Jigsaw"
+OTP_TOTP_THROTTLE_FACTOR = 1  # after n wrong codes, wait 2^(n-1) seconds
+
+# Sessions: end after 30 minutes unused or 10 hours after signing in, whichever comes first.
+JIGSAW_IDLE_TIMEOUT_MINUTES = int(os.environ.get("JIGSAW_IDLE_TIMEOUT_MINUTES", "30"))
+JIGSAW_ABSOLUTE_TIMEOUT_HOURS = int(os.environ.get("JIGSAW_ABSOLUTE_TIMEOUT_HOURS", "10"))
+SESSION_COOKIE_AGE = JIGSAW_ABSOLUTE_TIMEOUT_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# --- headers ---------------------------------------------------------------------------------
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content Security Policy: only Jigsaw's own files; the one inline script (GOV.UK's template
+# marks the page as having JavaScript) carries the request's nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

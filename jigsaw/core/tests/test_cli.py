@@ -14,7 +14,9 @@ from jigsaw.records.tests.factories import EventObj, PersonObj, base_objects, ro
 Cli = Callable[..., tuple[int, str, str]]
 
 SUBCOMMANDS = [
-    "migrate", "ingest", "chronology", "household", "linkage", "synth", "demo", "token", "serve"
+    "migrate", "ingest", "chronology", "household", "linkage", "flags", "tick", "worker", "replay",
+    "synth", "demo", "token", "user",
+    "audit", "serve",
 ]  # fmt: skip
 
 

@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
+from jigsaw.access.selectors import staff_profile_by_username
 from jigsaw.core.management.commands.demo import DEMO_PASSWORD, DEMO_USERS
 from jigsaw.records.models import Agency, EventVersion, PersonRecord
 
@@ -22,9 +24,16 @@ def test_demo_loads_a_synthetic_local_authority_and_logins(tmp_path: Path) -> No
     assert set(Agency.objects.values_list("code", flat=True)) == set(files)
     assert PersonRecord.objects.count() > 200
     assert EventVersion.objects.count() > 1000
-    for username, _, _ in DEMO_USERS:
-        assert authenticate(username=username, password=DEMO_PASSWORD) is not None
+    for username, *_ in DEMO_USERS:
+        request = RequestFactory().post("/sign-in")
+        assert authenticate(request, username=username, password=DEMO_PASSWORD) is not None
         assert username in out.getvalue()
+        assert f"otpauth://totp/Jigsaw%3A{username}?secret=" in out.getvalue()
+        profile = staff_profile_by_username(username=username)
+        assert profile is not None
+        assert profile.is_demo
+        assert not profile.must_change_password
+    assert "jigsaw user code USERNAME" in out.getvalue()
 
 
 @pytest.mark.django_db

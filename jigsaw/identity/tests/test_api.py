@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from jigsaw.access.tests.helpers import sign_in_as
 from jigsaw.identity.models import Decision
 from jigsaw.identity.tests.helpers import family, person_of, record_id, send
 
@@ -15,8 +16,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 def staff(client: Client, django_user_model) -> Client:
     user = django_user_model.objects.create_user("sam.taylor", is_staff=True, first_name="Sam",
                                                  last_name="Taylor")  # fmt: skip
-    client.force_login(user)
-    return client
+    return sign_in_as(client, user)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from html import unescape
 import pytest
 from django.test import Client
 
+from jigsaw.access.tests.helpers import sign_in_as
 from jigsaw.records import views
 from jigsaw.records.tests.factories import AgencyObj, EventObj, PersonObj, base_objects, ingest
 
@@ -33,8 +34,7 @@ def error_summary(response) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def signed_in(client: Client, django_user_model) -> Client:
-    client.force_login(django_user_model.objects.create_user("sam.taylor"))
-    return client
+    return sign_in_as(client, django_user_model.objects.create_user("sam.taylor"))
 
 
 @pytest.fixture

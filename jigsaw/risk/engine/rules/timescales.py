@@ -278,13 +278,18 @@ def _drift(context: EvaluationContext, settings: DriftSettings) -> Iterator[Flag
     ]
     # Each concern keeps the condition true from when it was known (and the plan was old enough)
     # until it is `recent_months` old; the flag is the run of these that reaches now.
+    # Two concerns can share both times: the tie is broken on the event, never by comparing
+    # Events (which have no order).
     spans = sorted(
         (
-            max(e.knowable_at, mark),
-            end_of_uk_day(add_months(e.day, settings.recent_months)),
-            e,
-        )
-        for e in concerns
+            (
+                max(e.knowable_at, mark),
+                end_of_uk_day(add_months(e.day, settings.recent_months)),
+                e,
+            )
+            for e in concerns
+        ),
+        key=lambda span: (span[0], span[1], span[2].sort_key()),
     )
     run: list[Event] = []
     run_start = run_end = None

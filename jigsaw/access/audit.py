@@ -1,0 +1,154 @@
+"""The audit trail: every entry chained to the one before by a SHA-256 hash (ADR 007).
+
+`audit_record` is the one way to append. It takes the chain's lock (a PostgreSQL advisory lock;
+on SQLite the write lock that every transaction takes at BEGIN IMMEDIATE) so two writers cannot
+both extend the same tail and fork the chain; `seq` being unique is the backstop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection, transaction
+
+from jigsaw.access.models import AuditEntry, AuditPerson
+from jigsaw.core.clock import clock
+
+GENESIS = "0" * 64
+# A fixed key for pg_advisory_xact_lock: "jigsaw audit" as a signed 64-bit number.
+_PG_LOCK_KEY = int.from_bytes(hashlib.sha256(b"jigsaw audit").digest()[:8], "big", signed=True)
+
+# The API token behind the current request, if any, so entries written deeper down (an ingest)
+# can say on whose behalf. Reset at the start of every request by the access middleware.
+current_token: ContextVar[Any] = ContextVar("current_token", default=None)
+
+_HASHED_FIELDS = (
+    "seq",
+    "at",
+    "user_id",
+    "username",
+    "role",
+    "action",
+    "object_type",
+    "object_id",
+    "person_ids",
+    "record_ids",
+    "basis",
+    "reason",
+    "detail",
+    "prev_hash",
+)
+
+
+def _instant(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def canonical(entry: AuditEntry) -> bytes:
+    """The entry as it is hashed: sorted-key JSON of every field but `hash` (and the row id)."""
+    values: dict[str, Any] = {name: getattr(entry, name) for name in _HASHED_FIELDS}
+    values["at"] = _instant(entry.at)
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    return hashlib.sha256(canonical(entry)).hexdigest()
+
+
+def _lock_chain() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+    # SQLite: transactions begin IMMEDIATE (settings), so this one already holds the write lock.
+
+
+def _who(user: Any) -> tuple[int | None, str, str]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None, "", ""
+    profile = getattr(user, "staff_profile", None)
+    return user.pk, user.get_username(), profile.role if profile else ""
+
+
+def audit_record(
+    *,
+    action: str,
+    user: Any = None,
+    username: str = "",
+    role: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    person_ids: Iterable[str] = (),
+    record_ids: Iterable[int] = (),
+    basis: str = "",
+    reason: str = "",
+    detail: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry. `username` names someone not signed in (a failed sign-in)."""
+    user_id, known_name, known_role = _who(user)
+    people = sorted({str(p) for p in person_ids})
+    token = current_token.get()
+    if token is not None and not basis:
+        basis = "token"
+    details = dict(detail or {})
+    if token is not None:
+        details.setdefault("token", f"{token.agency_code} {token.prefix}")
+    with transaction.atomic():
+        _lock_chain()
+        tail = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+        seq, prev_hash = (tail[0] + 1, tail[1]) if tail else (1, GENESIS)
+        entry = AuditEntry(
+            seq=seq,
+            at=clock.now(),
+            user_id=user_id,
+            username=known_name or username,
+            role=role or known_role,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            person_ids=people,
+            record_ids=sorted({int(r) for r in record_ids}),
+            basis=basis,
+            reason=reason,
+            detail=details,
+            prev_hash=prev_hash,
+        )
+        # Hash what the database will give back: JSON round-trips, datetimes to microseconds.
+        entry.detail = json.loads(json.dumps(entry.detail, default=str))
+        entry.hash = entry_hash(entry)
+        entry.save()
+        AuditPerson.objects.bulk_create(AuditPerson(entry=entry, person_id=p) for p in people)
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    head: str  # the last entry's hash: note it somewhere else to detect a cut-off tail
+    broken_seq: int | None = None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_seq is None
+
+
+def audit_verify() -> ChainReport:
+    """Walk the chain from the first entry; stop at the first that does not hold."""
+    prev, expected, checked = GENESIS, 1, 0
+    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
+        if entry.seq != expected:
+            return ChainReport(checked, prev, expected, f"entry {expected} is missing")
+        if entry.prev_hash != prev:
+            return ChainReport(
+                checked, prev, entry.seq, "its prev_hash is not the previous entry's hash"
+            )
+        if entry_hash(entry) != entry.hash:
+            return ChainReport(checked, prev, entry.seq, "its content does not match its hash")
+        prev, expected, checked = entry.hash, expected + 1, checked + 1
+    return ChainReport(checked, prev)

@@ -1,0 +1,180 @@
+"""The audit trail: appended in a hash chain, verified, tamper found, and who saw a child."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from jigsaw.access.audit import GENESIS, audit_record, audit_verify, entry_hash
+from jigsaw.access.models import AuditEntry
+from jigsaw.access.roles import Role
+from jigsaw.access.selectors import audit_for_manager, audit_for_person
+from jigsaw.access.services import token_create
+from jigsaw.access.tests.helpers import staff
+from jigsaw.core.append_only import AppendOnlyError
+from jigsaw.records.tests.factories import base_objects, ingest
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
+
+
+@pytest.fixture
+def worker():
+    return staff("sam.taylor")
+
+
+def three_reads(user) -> list[AuditEntry]:
+    return [
+        audit_record(
+            action=AuditEntry.Action.READ,
+            user=user,
+            object_type="chronology",
+            object_id=f"NGH:H-{n}",
+            person_ids=[f"P{n}"],
+            record_ids=[n],
+            basis="allocation",
+        )
+        for n in (1, 2, 3)
+    ]
+
+
+def test_entries_are_chained_and_say_who_when_what_and_why(worker, clock) -> None:
+    first, second, third = three_reads(worker)
+
+    assert [e.seq for e in (first, second, third)] == [1, 2, 3]
+    assert first.prev_hash == GENESIS
+    assert second.prev_hash == first.hash
+    assert third.prev_hash == second.hash
+    stored = AuditEntry.objects.get(seq=2)
+    assert (stored.user_id, stored.username, stored.role) == (
+        worker.pk,
+        "sam.taylor",
+        "social_worker",
+    )
+    assert stored.at == clock.now()
+    assert (stored.person_ids, stored.record_ids, stored.basis) == (["P2"], [2], "allocation")
+    assert entry_hash(stored) == stored.hash  # what was hashed is what the database returns
+
+
+def test_verify_passes_an_intact_chain(worker, jigsaw_cli) -> None:
+    three_reads(worker)
+
+    assert audit_verify().ok
+    code, out, _ = jigsaw_cli("audit", "verify")
+    assert code == 0
+    assert "audit chain intact: 3 entries" in out
+
+
+def test_entries_cannot_be_changed_through_jigsaw(worker) -> None:
+    entry = three_reads(worker)[0]
+    entry.reason = "nothing to see"
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.filter(seq=1).update(reason="x")
+
+
+def _without_the_guard(sql: str, params: list) -> None:
+    """Change a row the way someone with database access could: past the trigger."""
+    table = AuditEntry._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
+            cursor.execute(sql, params)
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only")
+        else:
+            cursor.execute(f"DROP TRIGGER {table}_no_update")
+            cursor.execute(sql, params)
+
+
+def test_a_row_changed_in_the_database_breaks_the_chain_there(worker, jigsaw_cli) -> None:
+    three_reads(worker)
+    table = AuditEntry._meta.db_table
+
+    _without_the_guard(f"UPDATE {table} SET username = %s WHERE seq = %s", ["someone.else", 2])
+
+    report = audit_verify()
+    assert (report.ok, report.broken_seq, report.checked) == (False, 2, 1)
+    code, _, err = jigsaw_cli("audit", "verify")
+    assert code == 1
+    assert "audit chain broken at entry 2: its content does not match its hash" in err
+
+
+def test_rehashing_a_changed_row_still_breaks_the_next_link(worker) -> None:
+    three_reads(worker)
+    entry = AuditEntry.objects.get(seq=2)
+    entry.reason = "changed"
+    table = AuditEntry._meta.db_table
+
+    _without_the_guard(
+        f"UPDATE {table} SET reason = %s, hash = %s WHERE seq = %s",
+        ["changed", entry_hash(entry), 2],
+    )
+
+    report = audit_verify()
+    assert (report.broken_seq, report.problem) == (
+        3,
+        "its prev_hash is not the previous entry's hash",
+    )
+
+
+def test_the_guard_refuses_updates_from_outside_jigsaw(worker) -> None:
+    from django.db import DatabaseError, transaction
+
+    three_reads(worker)
+    table = AuditEntry._meta.db_table
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"UPDATE {table} SET username = 'x' WHERE seq = 1")
+
+
+def test_who_has_looked_at_a_child(worker, jigsaw_cli) -> None:
+    manager = staff("priya.shah", role=Role.TEAM_MANAGER)
+    three_reads(worker)
+    audit_record(action=AuditEntry.Action.SEARCH, user=manager, person_ids=["P2", "P9"])
+
+    assert [e.seq for e in audit_for_person(person_id="P2")] == [4, 2]
+    code, out, _ = jigsaw_cli("audit", "show", "--person", "P2")
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("#4 2008-01-15 12:00:00 priya.shah (team_manager): search")
+    assert "sam.taylor (social_worker): read chronology NGH:H-2 people P2 [allocation]" in lines[1]
+
+
+def test_a_manager_sees_what_their_team_has_done(worker) -> None:
+    from jigsaw.access.models import Team
+
+    manager = staff("priya.shah", role=Role.TEAM_MANAGER, team="Team M")
+    Team.objects.filter(name="Northfield Team A").update(manager=manager)
+    outsider = staff("other.worker", team="Team Z")
+    three_reads(worker)
+    three_reads(outsider)
+
+    assert [e.username for e in audit_for_manager(manager=manager)] == ["sam.taylor"] * 3
+    assert [e.seq for e in audit_for_manager(manager=manager, person_id="P1")] == [1]
+
+
+def test_every_ingest_is_audited_with_its_submission_and_counts() -> None:
+    report = ingest(base_objects("H-1", "H-2"))
+
+    entry = AuditEntry.objects.get(action="ingest")
+    assert entry.object_id == str(report.submission_id)
+    assert entry.detail["new"] == report.new
+    assert entry.detail["records"] == 2
+    assert audit_verify().ok
+
+
+def test_api_token_use_is_audited(client) -> None:
+    issued = token_create(agency_code="NGH", name="hospital system")
+
+    client.post(
+        "/api/v1/batches",
+        data=b"",
+        content_type="application/json",
+        headers={"authorization": f"Bearer {issued.secret}"},
+    )
+
+    used = AuditEntry.objects.get(action="token_used")
+    assert (used.object_id, used.basis) == (issued.token.prefix, "token")
