@@ -4,10 +4,12 @@ For each size, a synthetic local authority is generated; every agency's person r
 version of each agency + local_id) are linked by both engines, each in its own process (for a
 fair peak-memory figure), and scored against the generator's truth: pairwise precision, recall
 and F1, B-cubed F1, blocking recall, candidate pairs, precision of automatic links, time and peak
-memory. A "national scale" run then replicates and perturbs records to a few million and times
-Splink's DuckDB prediction on them. Writes benchmarks/results/linkage.json.
+memory. Writes benchmarks/results/linkage.json.
 
-    python -m benchmarks.linkage [--sizes 20000 50000] [--national 2000000]
+`--national N` instead runs the national-scale batch linkage (benchmarks/national.py): Splink on
+DuckDB over about N person records, written to benchmarks/results/national.json.
+
+    python -m benchmarks.linkage [--sizes 20000 50000] [--national 2680000]
 """
 
 from __future__ import annotations
@@ -354,8 +356,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     worker.add_argument("output", type=Path)
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 50_000])
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--national", type=int, default=0)
+    parser.add_argument("--national", type=int, default=0, help="records; see benchmarks.national")
     args = parser.parse_args(argv)
+    if args.national:
+        from benchmarks import national
+
+        return national.main(["--records", str(args.national), "--seed", str(args.seed)])
     if args.command == "worker":
         if args.engine == "jigsaw":
             run_jigsaw(args.input, args.output)

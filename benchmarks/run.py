@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, results in benchmarks/results/.
 
-`make bench ONLY=ingest` (or linkage, search) runs one.
+`make bench ONLY=ingest` (or linkage, national, search) runs one.
 """
 
 from __future__ import annotations
@@ -10,12 +10,14 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks import ingest, linkage, search
+from benchmarks import ingest, linkage, national, risk, search
 
 BENCHMARKS: dict[str, Callable[[list[str]], dict[str, Any]]] = {
     "ingest": ingest.main,
     "linkage": linkage.main,
+    "national": national.main,
     "search": search.main,
+    "risk": risk.main,
 }
 
 
