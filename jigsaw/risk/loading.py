@@ -114,9 +114,7 @@ class Snapshot:
         ):
             recorded = aware_datetime(recorded_at)
             if recorded <= until:
-                if isinstance(dob, str):
-                    dob = date.fromisoformat(dob)
-                self._versions[record].append((recorded, dob))
+                self._versions[record].append((recorded, _date(dob)))
         self._events_by_record, self._event_names = _load_events(records, until)
         self._households: _Households | None = None
         self._made: dict[tuple[int, str, tuple[Subject, ...]], Event] = {}
