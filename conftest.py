@@ -50,3 +50,15 @@ def jigsaw_cli(
         return code, out, err
 
     return run
+
+
+@pytest.fixture
+def world(clock: FrozenClock, db: Any) -> Any:
+    """A small local authority with staff of every role (jigsaw/access/tests/world.py)."""
+    from jigsaw.access.tests.world import build_world
+    from jigsaw.identity.linking import index_cache
+
+    index_cache.clear()
+    built = build_world()
+    yield built
+    index_cache.clear()

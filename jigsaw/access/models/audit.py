@@ -16,6 +16,7 @@ class AuditEntry(AppendOnlyModel):
     class Action(models.TextChoices):
         READ = "read"
         SEARCH = "search"
+        REFUSED = "refused"  # asked for something need-to-know does not allow
         WRITE = "write"
         INGEST = "ingest"
         EXPORT = "export"

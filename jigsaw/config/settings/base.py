@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "jigsaw.records",
     "jigsaw.identity",
     "jigsaw.risk",
+    "jigsaw.casework",
     "jigsaw.synth",
 ]
 

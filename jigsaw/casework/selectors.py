@@ -1,0 +1,67 @@
+"""Reads of casework that need-to-know itself relies on (allocation and triage). They return
+ids, not case content, so they take no acting user: the selectors that show content do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from jigsaw.casework.models import Allocation, Contact, ContactDecision
+
+# A decided contact stays open to the front door for a day, to finish the write-up.
+TRIAGE_AFTER_DECISION = timedelta(hours=24)
+
+
+def current_allocations(*, at: datetime) -> QuerySet[Allocation]:
+    """Each child's allocation as known at `at`: the latest started and recorded row."""
+    known = Allocation.objects.filter(started_at__lte=at, recorded_at__lte=at)
+    later = known.filter(person=OuterRef("person")).filter(
+        Q(started_at__gt=OuterRef("started_at"))
+        | Q(started_at=OuterRef("started_at"), id__gt=OuterRef("id"))
+    )
+    return known.exclude(Exists(later))
+
+
+def allocation_of(*, person_id: int, at: datetime) -> Allocation | None:
+    row = (
+        Allocation.objects.filter(person_id=person_id, started_at__lte=at, recorded_at__lte=at)
+        .select_related("team", "worker")
+        .order_by("-started_at", "-id")
+        .first()
+    )
+    return row if row is not None and row.team_id is not None else None
+
+
+def persons_allocated_to(
+    *, team_ids: Iterable[int] = (), worker_id: int | None = None, at: datetime
+) -> set[int]:
+    """Children whose case is held, at `at`, by one of the teams or by the worker."""
+    teams = list(team_ids)
+    if not teams and worker_id is None:
+        return set()
+    held = Q(team_id__in=teams) if teams else Q(pk__in=[])
+    if worker_id is not None:
+        held |= Q(worker_id=worker_id)
+    return set(
+        current_allocations(at=at)
+        .filter(held, team__isnull=False)
+        .values_list("person_id", flat=True)
+    )
+
+
+def contacts_in_triage(*, at: datetime) -> QuerySet[Contact]:
+    """Contacts received by `at` with no decision, or decided within the last day."""
+    settled = ContactDecision.objects.filter(
+        contact=OuterRef("pk"), recorded_at__lte=at - TRIAGE_AFTER_DECISION
+    )
+    return Contact.objects.filter(recorded_at__lte=at).exclude(Exists(settled))
+
+
+def persons_in_triage(*, at: datetime) -> set[int]:
+    return set(
+        contacts_in_triage(at=at)
+        .filter(subjects__recorded_at__lte=at)
+        .values_list("subjects__person_id", flat=True)
+    )
