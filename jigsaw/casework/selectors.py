@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
 from jigsaw.casework.models import Allocation, Contact, ContactDecision
+from jigsaw.identity.linking import current_links
+from jigsaw.identity.models import Person
+from jigsaw.records.models import Agency, AgencyVersion, EventSubject
 
 # A decided contact stays open to the front door for a day, to finish the write-up.
 TRIAGE_AFTER_DECISION = timedelta(hours=24)
@@ -65,3 +68,45 @@ def persons_in_triage(*, at: datetime) -> set[int]:
         .filter(subjects__recorded_at__lte=at)
         .values_list("subjects__person_id", flat=True)
     )
+
+
+# --- the demo's starting casework ------------------------------------------------------------
+
+
+def demo_casework_done() -> bool:
+    return Allocation.objects.exists() or Contact.objects.exists()
+
+
+def demo_children_by_recent_work() -> list[Person]:
+    """Children social care has named in its events, most recently worked with first."""
+    social_care = AgencyVersion.objects.filter(sector="social_care").values("agency_id")
+    latest = (
+        EventSubject.objects.filter(role="child", event_version__event__agency_id__in=social_care)
+        .values("record_id")
+        .annotate(last=Max("event_version__occurred_at"))
+    )
+    by_record = {row["record_id"]: row["last"] for row in latest}
+    links = current_links(by_record)
+    last_seen: dict[int, datetime] = {}
+    for record_id, when in by_record.items():
+        if record_id in links:
+            person = links[record_id].person
+            last_seen[person] = max(when, last_seen.get(person, when))
+    order = sorted(last_seen, key=lambda p: (-last_seen[p].timestamp(), p))
+    people = Person.objects.in_bulk(order)
+    return [people[p] for p in order]
+
+
+def demo_hospital() -> str:
+    """The code of the first hospital (a health agency sending A&E attendances), or ''."""
+    code = (
+        Agency.objects.filter(
+            pk__in=AgencyVersion.objects.filter(sector="health").values("agency_id"),
+            events__versions__type="ae_attendance",
+        )
+        .distinct()
+        .order_by("code")
+        .values_list("code", flat=True)
+        .first()
+    )
+    return code or ""

@@ -98,6 +98,9 @@ class World:
     def user(self, key: str) -> Any:
         return self.users[key]
 
+    def now(self) -> Any:
+        return clock.now()
+
 
 def _person_objects() -> list[Any]:
     out = []
