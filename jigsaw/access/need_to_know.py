@@ -255,7 +255,7 @@ def require_access(
             viewer,
             object_type=object_type,
             object_id=object_id or str(person_id),
-            person_ids=[str(person_id)] if access is not None else [],
+            person_ids=[str(person_id)],  # so "who tried to look at this child" finds it
             why="read-only access" if access is not None else "no need-to-know",
         )
         raise NoAccess(f"person {person_id} is not open to you")

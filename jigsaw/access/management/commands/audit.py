@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import json
 from argparse import ArgumentParser
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -8,10 +10,14 @@ from django.core.management.base import BaseCommand, CommandError
 from jigsaw.access.audit import audit_verify
 from jigsaw.access.presenters import audit_line
 from jigsaw.access.selectors import audit_for_person, audit_recent
+from jigsaw.access.subject_access import NoSuchPerson, subject_access_export
 
 
 class Command(BaseCommand):
-    help = "Verify the audit trail's hash chain, or show who has seen a person's records."
+    help = (
+        "Verify the audit trail's hash chain, show who has seen a person's records, or export "
+        "everything held about a person (subject access)."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -19,6 +25,11 @@ class Command(BaseCommand):
         show = sub.add_parser("show", help="list entries, newest first")
         show.add_argument("--person", metavar="ID", help="only entries about this person")
         show.add_argument("--limit", type=int, default=50)
+        export = sub.add_parser(
+            "export", help="subject access: everything held about a person, as JSON"
+        )
+        export.add_argument("person", metavar="PERSON_ID", type=int)
+        export.add_argument("--out", type=Path, help="write to this file (default: stdout)")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "verify":
@@ -29,6 +40,22 @@ class Command(BaseCommand):
                     f"({report.checked} entries before it are intact)"
                 )
             self.stdout.write(f"audit chain intact: {report.checked} entries; head {report.head}")
+            return
+        if action == "export":
+            try:
+                data = subject_access_export(person_id=options["person"])
+            except NoSuchPerson as exc:
+                raise CommandError(str(exc)) from None
+            text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+            if options["out"]:
+                options["out"].write_text(text + "\n", encoding="utf-8")
+                self.stdout.write(
+                    f"wrote {options['out']}: {len(data['records'])} records, "
+                    f"{len(data['events'])} events, {len(data['flags'])} flags, "
+                    f"{len(data['access_log'])} audit entries"
+                )
+            else:
+                self.stdout.write(text)
             return
         entries = (
             audit_for_person(person_id=options["person"]) if options["person"] else audit_recent()
