@@ -7,7 +7,7 @@ import json
 import pytest
 
 from jigsaw.access.models import AuditEntry
-from jigsaw.access.need_to_know import require_access, viewer_of
+from jigsaw.access.need_to_know import NoAccess, require_access, viewer_of
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_export_lists_every_record_event_flag_allocation_and_look(world, jigsaw_cli, tmp_path):
     peter = world.people["peter"]
     require_access(viewer_of(world.user("sw_a")), peter)  # allowed: not itself audited here
-    with pytest.raises(Exception):
+    with pytest.raises(NoAccess):
         require_access(viewer_of(world.user("sw_b")), peter)  # refused and audited
     out = tmp_path / "peter.json"
     code, stdout, _ = jigsaw_cli("audit", "export", str(peter), "--out", str(out))

@@ -27,7 +27,7 @@ DEMO_PASSWORD = "jigsaw-demo-2026"
 DEMO_TEAM = "Northfield Assessment Team"
 CP_TEAM = "Northfield Child Protection Team"
 HOSPITAL = "the hospital"  # the demo health practitioner's agency: the LA's first hospital
-DEMO_USERS = [
+DEMO_USERS: list[tuple[str, str, str, str, str, dict[str, Any]]] = [
     # username, first name, last name, role, team, other profile fields
     ("social.worker", "Sam", "Okafor", Role.SOCIAL_WORKER, DEMO_TEAM, {}),
     ("social.worker2", "Alex", "Morgan", Role.SOCIAL_WORKER, DEMO_TEAM, {}),
