@@ -1,7 +1,9 @@
 """People API: search, a person and their chronology, the review queue, merge and unmerge.
 
-Open to signed-in staff (session). Reads go through selectors that take the acting user, so
-need-to-know can be added there in one place.
+Open to signed-in staff with a role (session). The selectors and services apply need-to-know
+and write the audit entries; here their refusals become statuses: a person, review item or
+decision the user may not see is a 404 with the same body as one that does not exist, and an
+endpoint the user's role may not use at all is a 403.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from ninja.security import django_auth_is_staff
 
+from jigsaw.access.api_auth import StaffSession
+from jigsaw.access.need_to_know import NoAccess, viewer_of
 from jigsaw.core.dates import DateFormatError, parse_instant
 from jigsaw.identity.matching import Query as SearchQuery
 from jigsaw.identity.selectors import (
@@ -35,7 +38,7 @@ from jigsaw.identity.services import (
     review_decide,
 )
 
-router = Router(tags=["people"], auth=django_auth_is_staff)
+router = Router(tags=["people"], auth=StaffSession())
 
 
 class Problem(Schema):
@@ -108,6 +111,13 @@ class ReviewOut(Schema):
     explanation: list[Contribution]
 
 
+class ChronologyOut(Schema):
+    person: int
+    as_of: str
+    entries: list[dict[str, Any]]
+    withheld: int = Field(description="events not shown: restricted, or another agency's")
+
+
 class DecisionIn(Schema):
     same_person: bool
     reason: str
@@ -149,7 +159,8 @@ _ERRORS = {404: Problem, 400: Problem, 403: Problem, 409: Problem}
 
 
 def _fail(exc: Exception) -> Status:
-    if isinstance(exc, NotFound):
+    # Missing and hidden say the same words (the selectors see to that), so one status.
+    if isinstance(exc, NotFound | NoAccess):
         return Status(404, {"detail": str(exc)})
     if isinstance(exc, PermissionDenied):
         return Status(403, {"detail": str(exc)})
@@ -171,7 +182,9 @@ def people_search(request: HttpRequest, filters: Query[SearchIn]) -> Any:
     )
     try:
         hits = person_search(query=query, user=request.user, limit=filters.limit)
-    except (IdentityError, PermissionDenied) as exc:
+    except PermissionDenied as exc:  # a role that may not search
+        return Status(403, {"detail": str(exc)})
+    except IdentityError as exc:
         return _fail(exc)
     return [h.as_dict() for h in hits]
 
@@ -180,9 +193,10 @@ def people_search(request: HttpRequest, filters: Query[SearchIn]) -> Any:
 @router.post("/people/merge", response={201: DecisionOut, **_ERRORS}, summary="Merge two persons")
 def people_merge(request: HttpRequest, body: MergeIn) -> Any:
     try:
+        viewer = viewer_of(request.user)
         decision = person_merge(
-            person_a=person_get(person_id=body.person_a, user=request.user),
-            person_b=person_get(person_id=body.person_b, user=request.user),
+            person_a=person_get(person_id=body.person_a, user=viewer, act=True),
+            person_b=person_get(person_id=body.person_b, user=viewer, act=True),
             actor=Actor.of(request.user),
             reason=body.reason,
         )
@@ -202,23 +216,25 @@ def person_read(request: HttpRequest, person_id: str, as_of: str | None = None) 
 
 @router.get(
     "/people/{person_id}/chronology",
-    response={200: list[dict[str, Any]], **_ERRORS},
+    response={200: ChronologyOut, **_ERRORS},
     summary="A person's chronology from every agency",
 )
 def person_chronology_read(request: HttpRequest, person_id: str, as_of: str | None = None) -> Any:
+    """The events the user may see, and how many others need-to-know withheld."""
     try:
-        entries = person_chronology(person_id=person_id, user=request.user, as_of=_as_of(as_of))
+        chronology = person_chronology(person_id=person_id, user=request.user, as_of=_as_of(as_of))
     except (IdentityError, PermissionDenied, DateFormatError) as exc:
         return _fail(exc)
-    return [e.as_dict() for e in entries]
+    return chronology.as_dict()
 
 
 @router.get("/review", response={200: list[ReviewOut], **_ERRORS}, summary="The review queue")
 def review_list(request: HttpRequest, limit: int = 50) -> Any:
+    """Open items whose two persons the user may decide about (roles that decide linkage)."""
     try:
         return [v.as_dict() for v in review_queue(user=request.user, limit=limit)]
-    except PermissionDenied as exc:
-        return _fail(exc)
+    except PermissionDenied as exc:  # a role that does not decide linkage
+        return Status(403, {"detail": str(exc)})
 
 
 @router.post(
@@ -228,7 +244,7 @@ def review_list(request: HttpRequest, limit: int = 50) -> Any:
 )
 def review_decision(request: HttpRequest, item_id: str, body: DecisionIn) -> Any:
     try:
-        item = review_item_get(item_id=item_id, user=request.user)
+        item = review_item_get(item_id=item_id, user=request.user, act=True)
         decision = review_decide(
             item=item, same=body.same_person, actor=Actor.of(request.user), reason=body.reason
         )
@@ -245,7 +261,7 @@ def review_decision(request: HttpRequest, item_id: str, body: DecisionIn) -> Any
 def decision_unmerge(request: HttpRequest, decision_id: str, body: UnmergeIn) -> Any:
     try:
         decision = person_unmerge(
-            decision=decision_get(decision_id=decision_id, user=request.user),
+            decision=decision_get(decision_id=decision_id, user=request.user, act=True),
             actor=Actor.of(request.user),
             reason=body.reason,
         )

@@ -1,36 +1,119 @@
 """Reads from identity. Every selector a person's request reaches takes the acting `user`
-(None: the operator at the command line), so need-to-know and audit can be added in one place.
+(None: the operator at the command line; a `Viewer`: one already resolved) and applies
+need-to-know (jigsaw/access/need_to_know.py).
+
+To staff, a person, record, review item or decision they may not see looks exactly like one
+that does not exist (the same message), and asking for either is audited. The selectors that
+show content (a person, their chronology, household, the review queue, a search) write one
+audit entry for what they showed; the lookups that only find something to act on (`person_get`,
+`record_get`, `record_person`, `review_item_get`, `decision_get`) check access without one,
+because the read or write that follows records it.
 
 "As known on X": a record's link is its latest link (by id) with `known_from` on or before X.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
+from jigsaw.access.audit import audit_record
+from jigsaw.access.models import AuditEntry
+from jigsaw.access.need_to_know import (
+    CLI_USERNAME,
+    Access,
+    Basis,
+    Extent,
+    NoAccess,
+    PersonScope,
+    Viewer,
+    audit_read,
+    audit_refused,
+    person_scope,
+    require_access,
+    viewer_of,
+)
+from jigsaw.access.roles import Scope
 from jigsaw.core.clock import clock
 from jigsaw.identity.households import Household, household_build
 from jigsaw.identity.linking import current_links, index_cache, stored_model
 from jigsaw.identity.matching import Query
 from jigsaw.identity.models import Decision, Link, Person, ReviewItem
-from jigsaw.identity.services import NotFound
+from jigsaw.identity.services import (
+    NotFound,
+    decider_require,
+    decision_persons,
+    merge_holders,
+)
 from jigsaw.records.hooks import Related
 from jigsaw.records.models import PersonRecord, PersonVersion
 from jigsaw.records.presenters import record_ref
 from jigsaw.records.selectors import ChronologyEntry, RecordNotFound, records_chronology
 
+# Roles that may search for a person: the front door and casework (to find whether a child is
+# known), inspectors (read-only), and agency staff among the people their agency holds records
+# of. Analysts (pseudonymised data only) and system administrators (no case content) may not.
+SEARCH_SCOPES = frozenset(
+    {Scope.ALLOCATED, Scope.TEAMS, Scope.SERVICE, Scope.TRIAGE, Scope.ALL_READ_ONLY, Scope.AGENCY}
+)
+_MAX_ID = 2**63 - 1  # a bigger number is no row's id (and would overflow the query)
 
-def _check(user: Any) -> None:
-    """Who may read linkage. For now: a signed-in staff user, or the command line (None)."""
-    if user is None:
-        return
-    if not (getattr(user, "is_authenticated", False) and getattr(user, "is_staff", False)):
-        raise PermissionDenied("linkage is open to signed-in staff only")
+
+def _unseen(viewer: Viewer, what: str) -> str:
+    """What staff are told about something missing or hidden: the same words for both."""
+    return f"there is no {what}" if viewer.is_operator else f"there is no {what} open to you"
+
+
+def _no_record(viewer: Viewer, agency: str, local_id: str) -> str:
+    said = f"no person record '{local_id}' from agency '{agency}'"
+    return said if viewer.is_operator else f"{said} open to you"
+
+
+def _id(value: int | str) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= _MAX_ID else None
+
+
+def _require(
+    viewer: Viewer, person_id: int, *, act: bool, object_type: str, object_id: str, refusal: str
+) -> Access:
+    """`require_access`, refusing with `refusal`: the words for something that does not exist
+    (never the person's id, which would say whose record it is)."""
+    try:
+        return require_access(
+            viewer, person_id, act=act, object_type=object_type, object_id=object_id
+        )
+    except NoAccess:
+        raise NoAccess(refusal) from None
+
+
+def _person_open(
+    viewer: Viewer, person_id: int | str, *, act: bool = False, object_type: str = "person"
+) -> tuple[Person, Access]:
+    what, asked = f"person {person_id}", str(person_id)[:200]
+    if act:
+        decider_require(viewer, object_type=object_type, object_id=asked)
+    pk = _id(person_id)
+    person = Person.objects.filter(pk=pk).first() if pk is not None else None
+    if person is None:
+        audit_refused(viewer, object_type=object_type, object_id=asked, why="no such person")
+        raise NotFound(_unseen(viewer, what))
+    access = _require(
+        viewer,
+        person.pk,
+        act=act,
+        object_type=object_type,
+        object_id=str(person.pk),
+        refusal=_unseen(viewer, what),
+    )
+    return person, access
 
 
 @dataclass(frozen=True)
@@ -91,45 +174,141 @@ def related_records(*, record_id: int, as_of: datetime) -> Related:
     return Related(record_ids=sorted({record_id, *members}), person=str(own.person_id))
 
 
-def person_get(*, person_id: int | str, user: Any) -> Person:
-    _check(user)
-    try:
-        return Person.objects.get(pk=int(person_id))
-    except (Person.DoesNotExist, ValueError, TypeError):
-        raise NotFound(f"there is no person {person_id}") from None
+def person_get(*, person_id: int | str, user: Any, act: bool = False) -> Person:
+    """A person the user may see (`act`: and make linkage decisions about)."""
+    return _person_open(viewer_of(user), person_id, act=act)[0]
+
+
+def _record_open(viewer: Viewer, record: PersonRecord, person_id: int | None) -> None:
+    """Refuse, audited, a record whose person the viewer may not see (agency staff: a record
+    of another agency)."""
+    if viewer.is_operator:
+        return
+    ref = record_ref(record.agency.code, record.local_id)
+    refusal = _no_record(viewer, record.agency.code, record.local_id)
+    if person_id is None:
+        audit_refused(viewer, object_type="record", object_id=ref, why="not linked to a person")
+        raise NoAccess(refusal)
+    access = _require(
+        viewer, person_id, act=False, object_type="record", object_id=ref, refusal=refusal
+    )
+    if access.extent is Extent.AGENCY and record.agency.code != access.agency_code:
+        audit_refused(
+            viewer,
+            object_type="record",
+            object_id=ref,
+            person_ids=[str(person_id)],
+            why="another agency's record",
+        )
+        raise NoAccess(refusal)
 
 
 def record_get(*, agency: str, local_id: str, user: Any) -> PersonRecord:
-    _check(user)
-    try:
-        return PersonRecord.objects.select_related("agency").get(
-            agency__code=agency, local_id=local_id
+    """An agency's record of a person, if the user may see that person now (agency staff:
+    only their own agency's records)."""
+    viewer = viewer_of(user)
+    record = (
+        PersonRecord.objects.select_related("agency")
+        .filter(agency__code=agency, local_id=local_id)
+        .first()
+    )
+    if record is None:
+        audit_refused(
+            viewer,
+            object_type="record",
+            object_id=record_ref(agency, local_id)[:200],
+            why="no such record",
         )
-    except PersonRecord.DoesNotExist:
-        raise RecordNotFound(f"no person record '{local_id}' from agency '{agency}'") from None
+        raise RecordNotFound(_no_record(viewer, agency, local_id))
+    state = current_links([record.pk]).get(record.pk)
+    _record_open(viewer, record, state.person if state is not None else None)
+    return record
 
 
 def record_person(*, record: PersonRecord, user: Any, as_of: datetime | None = None) -> int | None:
-    """The person a record is linked to as known on `as_of` (None: not linked by then)."""
-    _check(user)
+    """The person a record is linked to as known on `as_of` (None: not linked by then), if the
+    user may see them."""
+    viewer = viewer_of(user)
     link = links_as_of(record_ids=[record.pk], as_of=as_of or clock.now()).get(record.pk)
-    return link.person_id if link else None
+    person = link.person_id if link else None
+    if person is not None:
+        _record_open(viewer, record, person)
+    return person
 
 
-def decision_get(*, decision_id: int | str, user: Any) -> Decision:
-    _check(user)
-    try:
-        return Decision.objects.get(pk=int(decision_id))
-    except (Decision.DoesNotExist, ValueError, TypeError):
-        raise NotFound(f"there is no decision {decision_id}") from None
+def _decision_open(viewer: Viewer, decision_id: int | str, *, act: bool) -> Decision:
+    what = f"decision {decision_id}"
+    if act:
+        decider_require(viewer, object_type="decision", object_id=str(decision_id)[:200])
+    pk = _id(decision_id)
+    decision = Decision.objects.filter(pk=pk).first() if pk is not None else None
+    if decision is None:
+        audit_refused(
+            viewer, object_type="decision", object_id=str(decision_id)[:200], why="no such decision"
+        )
+        raise NotFound(_unseen(viewer, what))
+    touched = (
+        merge_holders(decision)
+        if decision.kind == Decision.Kind.MERGE
+        else decision_persons(decision)
+    )
+    for person in sorted(touched):
+        _require(
+            viewer,
+            person,
+            act=act,
+            object_type="decision",
+            object_id=str(decision.pk),
+            refusal=_unseen(viewer, what),
+        )
+    return decision
 
 
-def review_item_get(*, item_id: int | str, user: Any) -> ReviewItem:
-    _check(user)
-    try:
-        return ReviewItem.objects.get(pk=int(item_id))
-    except (ReviewItem.DoesNotExist, ValueError, TypeError):
-        raise NotFound(f"there is no review item {item_id}") from None
+def decision_get(*, decision_id: int | str, user: Any, act: bool = False) -> Decision:
+    """A linkage decision, if the user may see every person it touched (`act`: and decide
+    about them, as undoing it would)."""
+    return _decision_open(viewer_of(user), decision_id, act=act)
+
+
+def review_item_get(*, item_id: int | str, user: Any, act: bool = False) -> ReviewItem:
+    """A review item, if the user may see the persons of both its records (`act`: and decide
+    about them)."""
+    viewer = viewer_of(user)
+    what = f"review item {item_id}"
+    if act:
+        decider_require(viewer, object_type="review_item", object_id=str(item_id)[:200])
+    pk = _id(item_id)
+    item = ReviewItem.objects.filter(pk=pk).first() if pk is not None else None
+    if item is None:
+        audit_refused(
+            viewer,
+            object_type="review_item",
+            object_id=str(item_id)[:200],
+            why="no such review item",
+        )
+        raise NotFound(_unseen(viewer, what))
+    links = current_links([item.record_a_id, item.record_b_id])
+    persons = {
+        r: links[r].person if r in links else None for r in (item.record_a_id, item.record_b_id)
+    }
+    if None in persons.values() and not viewer.is_operator:
+        audit_refused(
+            viewer,
+            object_type="review_item",
+            object_id=str(item.pk),
+            why="a record is not linked to a person",
+        )
+        raise NoAccess(_unseen(viewer, what))
+    for person in sorted({p for p in persons.values() if p is not None}):
+        _require(
+            viewer,
+            person,
+            act=act,
+            object_type="review_item",
+            object_id=str(item.pk),
+            refusal=_unseen(viewer, what),
+        )
+    return item
 
 
 # --- what a person looks like ----------------------------------------------------------------
@@ -242,21 +421,73 @@ class PersonView:
 
 
 def person_detail(*, person_id: int | str, user: Any, as_of: datetime | None = None) -> PersonView:
-    """A person with every record linked to them as known on `as_of`, and how each was linked."""
-    person = person_get(person_id=person_id, user=user)
+    """A person with every record linked to them as known on `as_of`, and how each was linked.
+    Agency staff see only their own agency's records."""
+    viewer = viewer_of(user)
+    person, access = _person_open(viewer, person_id)
     moment = as_of or clock.now()
     links = person_records_as_of(person_id=person.pk, as_of=moment)
-    return PersonView(person.pk, _record_views(set(links), as_of=moment, links=links), moment)
+    views = _record_views(set(links), as_of=moment, links=links)
+    if access.extent is Extent.AGENCY:
+        views = [v for v in views if v.agency == access.agency_code]
+    audit_read(
+        viewer,
+        object_type="person",
+        object_id=str(person.pk),
+        accesses=[access],
+        record_ids=[v.record_id for v in views],
+        detail={"as_of": moment.isoformat()},
+    )
+    return PersonView(person.pk, views, moment)
+
+
+@dataclass(frozen=True)
+class PersonChronology:
+    """The events shown, and how many need-to-know held back (restricted categories; other
+    agencies' events, for agency staff), so the reader knows the picture is partial."""
+
+    person_id: int
+    as_of: datetime
+    entries: list[ChronologyEntry]
+    withheld: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "person": self.person_id,
+            "as_of": self.as_of.isoformat(),
+            "entries": [e.as_dict() for e in self.entries],
+            "withheld": self.withheld,
+        }
 
 
 def person_chronology(
     *, person_id: int | str, user: Any, as_of: datetime | None = None
-) -> list[ChronologyEntry]:
-    """Every event about any record of the person, from every agency, as known on `as_of`."""
-    person = person_get(person_id=person_id, user=user)
+) -> PersonChronology:
+    """Every event about any record of the person, from every agency, as known on `as_of`,
+    less what the user's access does not show."""
+    viewer = viewer_of(user)
+    person, access = _person_open(viewer, person_id, object_type="chronology")
     moment = as_of or clock.now()
     records = person_records_as_of(person_id=person.pk, as_of=moment)
-    return records_chronology(record_ids=sorted(records), as_of=moment)
+    everything = records_chronology(record_ids=sorted(records), as_of=moment)
+    entries = [e for e in everything if access.sees_event(agency=e.agency, details=e.details)]
+    shown_records = sorted(records)
+    if access.extent is Extent.AGENCY:
+        shown_records = list(
+            PersonRecord.objects.filter(
+                pk__in=records, agency__code=access.agency_code
+            ).values_list("pk", flat=True)
+        )
+    withheld = len(everything) - len(entries)
+    audit_read(
+        viewer,
+        object_type="chronology",
+        object_id=str(person.pk),
+        accesses=[access],
+        record_ids=shown_records,
+        detail={"as_of": moment.isoformat(), "entries": len(entries), "withheld": withheld},
+    )
+    return PersonChronology(person.pk, moment, entries, withheld)
 
 
 # --- search ----------------------------------------------------------------------------------
@@ -270,6 +501,7 @@ class SearchHit:
     probability: float
     band: str
     explanation: list[dict[str, Any]] = field(default_factory=list)
+    record_id: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -282,21 +514,71 @@ class SearchHit:
         }
 
 
+def _query_detail(query: Query, limit: int) -> dict[str, Any]:
+    fields = {
+        "given_name": query.given_name,
+        "family_name": query.family_name,
+        "date_of_birth": query.date_of_birth.isoformat() if query.date_of_birth else "",
+        "postcode": query.postcode,
+        "nhs_number": query.nhs_number,
+    }
+    return {"query": {k: v for k, v in fields.items() if v}, "limit": limit}
+
+
 def person_search(*, query: Query, user: Any, limit: int = 10) -> list[SearchHit]:
-    """Persons ranked by how well their best record matches what is known (any subset)."""
+    """Persons ranked by how well their best record matches what is known (any subset).
+
+    Each hit shows only what identifies it (the matched record and the comparison). Agency
+    staff find only people their agency holds records of, matched on their agency's records
+    (or any record of someone opened to them by break-glass). Every search is audited."""
+    viewer = viewer_of(user)
+    if viewer.scope is not None and viewer.scope not in SEARCH_SCOPES:
+        audit_refused(
+            viewer, object_type="person_search", object_id="", why="role may not search for people"
+        )
+        raise PermissionDenied("your role may not search for people")
+    scope = person_scope(viewer) if viewer.scope is Scope.AGENCY else None
+    hits = _search(query, limit=limit, scope=scope) if _has_terms(query) else []
+    if viewer.is_operator:
+        basis = Basis.OPERATOR.value
+    elif scope is not None:
+        basis = Basis.INVOLVEMENT.value
+    else:
+        basis = "search"  # the role's own right to search everyone (the front door, casework)
+    audit_record(
+        action=AuditEntry.Action.SEARCH,
+        object_type="person_search",
+        person_ids=[str(h.person_id) for h in hits],
+        record_ids=[h.record_id for h in hits],
+        basis=basis,
+        detail={**_query_detail(query, limit), "hits": len(hits)},
+        **({"user": viewer.user} if viewer.user is not None else {"username": CLI_USERNAME}),
+    )
+    return hits
+
+
+def _has_terms(query: Query) -> bool:
+    return any(
+        (query.given_name, query.family_name, query.date_of_birth, query.postcode, query.nhs_number)
+    )
+
+
+def _search(query: Query, *, limit: int, scope: PersonScope | None) -> list[SearchHit]:
+    """With a `scope`, only its people, each matched on a record their access shows."""
     from jigsaw.identity.linking import candidate_record, explanation_json
 
-    _check(user)
-    if not any((query.given_name, query.family_name, query.date_of_birth, query.postcode,
-                query.nhs_number)):  # fmt: skip
-        return []
     with index_cache.lock:
         state = index_cache.refresh(stored_model())
         assert state.index is not None
-        found = state.index.search(query, limit=limit * 3, by_person=True)
+        # Within a scope the best record of a person may be one the user may not see: rank
+        # records, not persons, and take each person's best visible one.
+        found = (
+            state.index.search(query, limit=limit * 3, by_person=True)
+            if scope is None
+            else state.index.search(query, limit=min(limit * 20, 1000), by_person=False)
+        )
         hits: list[SearchHit] = []
         seen: set[int] = set()
-        refs: dict[int, str] = {}
         for candidate in found:
             record_id, version = candidate_record(candidate)
             current = state.current.get(record_id)
@@ -305,8 +587,13 @@ def person_search(*, query: Query, user: Any, limit: int = 10) -> list[SearchHit
                 continue
             if current.version_id != version:
                 continue
+            if scope is not None:
+                access = scope.get(person)
+                if access is None or not (
+                    access.extent is Extent.FULL or current.rec.source == access.agency_code
+                ):
+                    continue
             seen.add(person)
-            refs[record_id] = current.rec.source
             hits.append(
                 SearchHit(
                     person_id=person,
@@ -315,6 +602,7 @@ def person_search(*, query: Query, user: Any, limit: int = 10) -> list[SearchHit
                     probability=float(candidate.probability),
                     band=str(candidate.band),
                     explanation=explanation_json(candidate.explanation),
+                    record_id=record_id,
                 )
             )
             if len(hits) >= limit:
@@ -322,14 +610,10 @@ def person_search(*, query: Query, user: Any, limit: int = 10) -> list[SearchHit
     names = {
         pk: record_ref(code, local)
         for pk, code, local in PersonRecord.objects.filter(
-            pk__in=[int(h.record) for h in hits]
+            pk__in=[h.record_id for h in hits]
         ).values_list("pk", "agency__code", "local_id")
     }
-    return [
-        SearchHit(h.person_id, names.get(int(h.record), h.record), h.weight, h.probability,
-                  h.band, h.explanation)
-        for h in hits
-    ]  # fmt: skip
+    return [replace(h, record=names.get(h.record_id, h.record)) for h in hits]
 
 
 # --- the review queue ------------------------------------------------------------------------
@@ -360,8 +644,11 @@ class ReviewView:
 
 
 def review_queue(*, user: Any, limit: int = 100) -> list[ReviewView]:
-    """Open review items, strongest first: not decided, and the two records still apart."""
-    _check(user)
+    """Open review items, strongest first: not decided, the two records still apart, and both
+    their persons ones the user may decide about. Only roles that decide linkage see it."""
+    viewer = viewer_of(user)
+    decider_require(viewer, object_type="review_queue")
+    scope = person_scope(viewer)
     items = list(
         ReviewItem.objects.filter(~Q(pk__in=Decision.objects.filter(review_item__isnull=False)
                                      .values("review_item_id")))
@@ -369,13 +656,23 @@ def review_queue(*, user: Any, limit: int = 100) -> list[ReviewView]:
     )  # fmt: skip
     record_ids = {r for item in items for r in (item.record_a_id, item.record_b_id)}
     persons = {r: s.person for r, s in current_links(record_ids).items()}
+
+    def open_to(record: int) -> Access | None:
+        person = persons.get(record)
+        if person is None:
+            return scope.everyone if viewer.is_operator else None
+        access = scope.get(person)
+        return access if access is not None and access.may_act else None
+
     items = [
         i for i in items
-        if persons.get(i.record_a_id) is None or persons.get(i.record_a_id) != persons.get(
-            i.record_b_id)
+        if (persons.get(i.record_a_id) is None
+            or persons.get(i.record_a_id) != persons.get(i.record_b_id))
+        and open_to(i.record_a_id) is not None and open_to(i.record_b_id) is not None
     ][:limit]  # fmt: skip
+    shown_records = {r for item in items for r in (item.record_a_id, item.record_b_id)}
     now = clock.now()
-    views = {v.record_id: v for v in _record_views(record_ids, as_of=now)}
+    views = {v.record_id: v for v in _record_views(shown_records, as_of=now)}
     out = []
     for item in items:
         a, b = views.get(item.record_a_id), views.get(item.record_b_id)
@@ -394,6 +691,15 @@ def review_queue(*, user: Any, limit: int = 100) -> list[ReviewView]:
                 explanation=item.explanation,
             )
         )
+    shown_persons = sorted({p for v in out for p in (v.person_a, v.person_b) if p is not None})
+    accesses = [a for a in (scope.get(p) for p in shown_persons) if a is not None]
+    audit_read(
+        viewer,
+        object_type="review_queue",
+        accesses=accesses,
+        record_ids=sorted({r for v in out for r in (v.record_a.record_id, v.record_b.record_id)}),
+        detail={"items": [v.item_id for v in out]},
+    )
     return out
 
 
@@ -401,9 +707,25 @@ def review_queue(*, user: Any, limit: int = 100) -> list[ReviewView]:
 
 
 def household_of(*, person: Person, user: Any, as_of: datetime | None = None) -> Household:
-    """Who lives with a person as known on `as_of`, since when, and by which agencies' say."""
-    _check(user)
-    return household_build(person_id=person.pk, as_of=as_of or clock.now())
+    """Who lives with a person as known on `as_of`, since when, and by which agencies' say.
+    The members are audited as seen through the person's household, on the same basis."""
+    viewer = viewer_of(user)
+    _, access = _person_open(viewer, person.pk, object_type="household")
+    moment = as_of or clock.now()
+    household = household_build(person_id=person.pk, as_of=moment)
+    members = sorted({m.person_id for m in household.members if m.person_id is not None})
+    audit_read(
+        viewer,
+        object_type="household",
+        object_id=str(person.pk),
+        accesses=[access, *(replace(access, person_id=m) for m in members if m != person.pk)],
+        record_ids=sorted(person_records_as_of(person_id=person.pk, as_of=moment)),
+        detail={
+            "as_of": moment.isoformat(),
+            "member_records": sorted(r for m in household.members for r in m.records),
+        },
+    )
+    return household
 
 
 def adults_unknown_to_social_care(

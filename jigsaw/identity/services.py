@@ -3,6 +3,9 @@ matcher, and the human decisions that always win over it.
 
 Every function takes the store's write lock (the ingest's), so links are written one
 transaction at a time and their ids appear in order (the person index relies on that).
+
+A human decision is refused unless the actor's role makes linkage decisions and they may act
+on every person it touches (need-to-know, docs/security.md); refusals and decisions are audited.
 """
 
 from __future__ import annotations
@@ -14,8 +17,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from jigsaw.access.models import AuditEntry
+from jigsaw.access.need_to_know import (
+    Access,
+    NoAccess,
+    Viewer,
+    audit_read,
+    audit_refused,
+    require_access,
+    viewer_of,
+)
+from jigsaw.access.roles import Scope
 from jigsaw.core.bulk import allocate_ids, append_rows
 from jigsaw.core.clock import clock
 from jigsaw.identity.linking import (
@@ -63,6 +78,11 @@ class NotFound(IdentityError, LookupError):
 
 class DecisionConflict(IdentityError):
     """The decision contradicts an earlier human decision."""
+
+
+# Linkage decisions change which records make up a person, for every agency at once: they are
+# for the roles that hold cases or triage them, never for one agency's staff or read-only roles.
+DECIDING_SCOPES = frozenset({Scope.ALLOCATED, Scope.TEAMS, Scope.SERVICE, Scope.TRIAGE})
 
 
 @dataclass(frozen=True)
@@ -405,6 +425,86 @@ def _link_batch(report: LinkReport, stored: Any, *, movable: set[int] | None) ->
     report.reviews = len(reviews)
 
 
+# --- who may decide --------------------------------------------------------------------------
+
+
+def may_decide(viewer: Viewer) -> bool:
+    """Whether the viewer's role makes linkage decisions (the operator always does)."""
+    rules = viewer.rules
+    return rules is None or (rules.may_write and rules.scope in DECIDING_SCOPES)
+
+
+def decider_require(viewer: Viewer, *, object_type: str, object_id: str = "") -> None:
+    """Refuse, audited, a viewer whose role does not make linkage decisions."""
+    if not may_decide(viewer):
+        audit_refused(
+            viewer,
+            object_type=object_type,
+            object_id=object_id,
+            why="role may not make linkage decisions",
+        )
+        raise PermissionDenied("your role may not make linkage decisions")
+
+
+def decision_persons(decision: Decision) -> set[int]:
+    """The persons a decision touched: those it names, every person a merge's records had
+    before it, and the persons its records are in now."""
+    persons = {p for p in (decision.person_a_id, decision.person_b_id) if p is not None}
+    persons |= {int(e["person"]) for e in (decision.snapshot or {}).get("before", [])}
+    records = [r for r in (decision.record_a_id, decision.record_b_id) if r is not None]
+    persons |= {state.person for state in current_links(records).values()}
+    return persons
+
+
+def merge_holders(decision: Decision) -> set[int]:
+    """The persons now holding the records a merge moved. Whoever may act on them may undo
+    it: the persons the records came from are empty since, so nobody's need-to-know reaches
+    them, yet their records are in plain view on the merged person."""
+    records = [int(e["record"]) for e in (decision.snapshot or {}).get("before", [])]
+    return {state.person for state in current_links(records).values()}
+
+
+def _authorise(
+    actor: Actor, persons: Iterable[int], *, object_type: str, object_id: str = ""
+) -> tuple[Viewer, list[Access]]:
+    """The actor as a viewer, and their access to each person, or an audited refusal.
+
+    Called before the write's transaction, so the refusal's audit entry is kept."""
+    viewer = viewer_of(actor.user)
+    decider_require(viewer, object_type=object_type, object_id=object_id)
+    try:
+        accesses = [
+            require_access(viewer, p, act=True, object_type=object_type, object_id=object_id)
+            for p in sorted(set(persons))
+        ]
+    except NoAccess:
+        # Without the person's id: the caller may not have named them (an unmerge, a review).
+        raise NoAccess(f"this {object_type} concerns a person not open to you") from None
+    return viewer, accesses
+
+
+def _audit_decision(
+    viewer: Viewer,
+    decision: Decision,
+    accesses: list[Access],
+    records: Iterable[int],
+    **detail: Any,
+) -> None:
+    audit_read(
+        viewer,
+        action=AuditEntry.Action.WRITE,
+        object_type="decision",
+        object_id=str(decision.pk),
+        accesses=accesses,
+        record_ids=sorted(set(records)),
+        detail={
+            "kind": decision.kind,
+            "reason": decision.reason,
+            **{k: v for k, v in detail.items() if v is not None},
+        },
+    )
+
+
 # --- human decisions -------------------------------------------------------------------------
 
 
@@ -494,6 +594,10 @@ def _human_links(decision: Decision, moves: dict[int, int]) -> list[Link]:
     )
 
 
+def _item_id(item: ReviewItem | None) -> int | None:
+    return item.pk if item is not None else None
+
+
 def _open(item: ReviewItem | None) -> None:
     if item is not None and Decision.objects.filter(review_item=item).exists():
         raise DecisionConflict(f"review item {item.pk} has already been decided")
@@ -509,6 +613,13 @@ def link_confirm(
 ) -> Decision:
     """A person confirms that this record is this person. The matcher will never move it."""
     text = _reason(reason)
+    now_in = current_links([record.pk]).get(record.pk)
+    viewer, accesses = _authorise(
+        actor,
+        {person.pk} | ({now_in.person} if now_in is not None else set()),
+        object_type="confirm",
+        object_id=f"{_ref(record.pk)} into {person.pk}",
+    )
     with transaction.atomic():
         store_write_lock()
         _open(review_item)
@@ -524,6 +635,7 @@ def link_confirm(
             snapshot={"with": sorted(set(members) - {record.pk})},
         )
         _human_links(decision, {record.pk: person.pk})
+        _audit_decision(viewer, decision, accesses, [record.pk], review_item=_item_id(review_item))
         return decision
 
 
@@ -540,6 +652,12 @@ def link_reject(
     text = _reason(reason)
     if record_a.pk == record_b.pk:
         raise IdentityError("a record cannot be rejected against itself")
+    viewer, accesses = _authorise(
+        actor,
+        {state.person for state in current_links([record_a.pk, record_b.pk]).values()},
+        object_type="reject",
+        object_id=f"{_ref(record_a.pk)} and {_ref(record_b.pk)}",
+    )
     with transaction.atomic():
         store_write_lock()
         _open(review_item)
@@ -560,9 +678,19 @@ def link_reject(
             record_b=record_b,
             review_item=review_item,
         )
+        split: dict[str, Any] = {}
         if together:
             alone = Person.objects.create(created_at=decision.made_at)
             _human_links(decision, {record_b.pk: alone.pk})
+            split = {"new_person": alone.pk}
+        _audit_decision(
+            viewer,
+            decision,
+            accesses,
+            [record_a.pk, record_b.pk],
+            review_item=_item_id(review_item),
+            **split,
+        )
         return decision
 
 
@@ -575,6 +703,12 @@ def person_merge(*, person_a: Person, person_b: Person, actor: Actor, reason: st
     text = _reason(reason)
     if person_a.pk == person_b.pk:
         raise IdentityError(f"person {person_a.pk} cannot be merged with itself")
+    viewer, accesses = _authorise(
+        actor,
+        [person_a.pk, person_b.pk],
+        object_type="merge",
+        object_id=f"{person_a.pk} into {person_b.pk}",
+    )
     with transaction.atomic():
         store_write_lock()
         moving, staying = _members(person_a), _members(person_b)
@@ -597,6 +731,7 @@ def person_merge(*, person_a: Person, person_b: Person, actor: Actor, reason: st
             snapshot=snapshot,
         )
         _human_links(decision, dict.fromkeys(before, person_b.pk))
+        _audit_decision(viewer, decision, accesses, before)
         return decision
 
 
@@ -609,6 +744,9 @@ def person_unmerge(*, decision: Decision, actor: Actor, reason: str) -> Decision
             f"decision {decision.pk} is a {decision.kind}, not a merge: only a merge can be "
             "unmerged"
         )
+    viewer, accesses = _authorise(
+        actor, merge_holders(decision), object_type="unmerge", object_id=str(decision.pk)
+    )
     with transaction.atomic():
         store_write_lock()
         done = Decision.objects.filter(undoes=decision).values_list("id", flat=True).first()
@@ -643,6 +781,7 @@ def person_unmerge(*, decision: Decision, actor: Actor, reason: str) -> Decision
             snapshot={"groups": dict(groups)},
         )
         _human_links(undo, before)
+        _audit_decision(viewer, undo, accesses, before, undoes=decision.pk)
         return undo
 
 

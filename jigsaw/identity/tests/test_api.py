@@ -1,10 +1,12 @@
-"""People API: staff only; search ranks the right person first; decisions through the API."""
+"""People API: staff with a role only; search ranks the right person first; decisions through
+the API. (Who sees whom is in test_need_to_know.py: here a head of service, who sees all.)"""
 
 from __future__ import annotations
 
 import pytest
 from django.test import Client
 
+from jigsaw.access.roles import Role
 from jigsaw.access.tests.helpers import sign_in_as
 from jigsaw.identity.models import Decision
 from jigsaw.identity.tests.helpers import family, person_of, record_id, send
@@ -14,9 +16,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 @pytest.fixture
 def staff(client: Client, django_user_model) -> Client:
-    user = django_user_model.objects.create_user("sam.taylor", is_staff=True, first_name="Sam",
+    user = django_user_model.objects.create_user("sam.taylor", first_name="Sam",
                                                  last_name="Taylor")  # fmt: skip
-    return sign_in_as(client, user)
+    return sign_in_as(client, user, role=Role.HEAD_OF_SERVICE, team="")
 
 
 @pytest.fixture
@@ -36,11 +38,11 @@ def household() -> None:
         ("post", "/api/v1/decisions/1/unmerge"),
     ],
 )
-def test_anonymous_and_non_staff_users_are_refused(
+def test_anonymous_users_and_users_without_a_role_are_refused(
     client: Client, django_user_model, method: str, path: str
 ) -> None:
     assert getattr(client, method)(path).status_code == 401
-    client.force_login(django_user_model.objects.create_user("not.staff"))
+    client.force_login(django_user_model.objects.create_user("not.staff", is_staff=True))
     assert getattr(client, method)(path).status_code == 401
 
 
@@ -68,7 +70,8 @@ def test_a_person_with_their_records_and_chronology(staff: Client) -> None:
     body = staff.get(f"/api/v1/people/{pid}").json()
     assert sorted(r["record"] for r in body["records"]) == ["GP:G1", "SCH:S1"]
     assert {r["method"] for r in body["records"]} <= {"new", "probabilistic", "nhs_number"}
-    assert staff.get(f"/api/v1/people/{pid}/chronology?as_of=2007-12-31").json() == []
+    chronology = staff.get(f"/api/v1/people/{pid}/chronology?as_of=2007-12-31").json()
+    assert (chronology["person"], chronology["entries"], chronology["withheld"]) == (pid, [], 0)
     assert staff.get("/api/v1/people/999999").status_code == 404
     assert staff.get("/api/v1/people/nonsense").status_code == 404
     assert staff.get(f"/api/v1/people/{pid}?as_of=31/12/2007").status_code == 400
@@ -88,7 +91,7 @@ def test_merge_and_unmerge_through_the_api(staff: Client) -> None:
     assert person_of("GP:G1") == b
     bad = staff.post("/api/v1/people/merge", {"person_a": 999999, "person_b": b, "reason": "x"},
                      content_type="application/json")  # fmt: skip
-    assert (bad.status_code, bad.json()["detail"]) == (404, "there is no person 999999")
+    assert (bad.status_code, bad.json()["detail"]) == (404, "there is no person 999999 open to you")
     no_reason = staff.post("/api/v1/people/merge", {"person_a": b, "person_b": a, "reason": ""},
                            content_type="application/json")  # fmt: skip
     assert no_reason.status_code == 400
