@@ -1,17 +1,29 @@
+"""How API callers authenticate: agency systems with a bearer token, staff with their session.
+
+A token is bound to one agency and carries scopes (`ApiToken.Scope`): `send` to send batches,
+`read_flags` to read the flags of children the agency holds records of.
+"""
+
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest
+from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
-from jigsaw.access.audit import current_token
-from jigsaw.access.models import ApiToken
+from jigsaw.access.audit import audit_record, current_token
+from jigsaw.access.models import ApiToken, AuditEntry
 from jigsaw.access.services import token_authenticate
 
 
 class AgencyToken(HttpBearer):
-    """`Authorization: Bearer <token>`: an agency system's token."""
+    """`Authorization: Bearer <token>`: an agency system's token.
+
+    Any live token authenticates here; the batch endpoint itself refuses a token without the
+    `send` scope, so its refusal comes in the exchange format's error shape (403) like its
+    other refusals.
+    """
 
     openapi_description = "An agency system's API token (jigsaw token add AGENCY)."
 
@@ -24,6 +36,29 @@ class AgencyToken(HttpBearer):
 
     def __call__(self, request: HttpRequest) -> Any:
         return super().__call__(request)
+
+
+class AgencyFlagsToken(AgencyToken):
+    """An agency system's token holding `read_flags`. A live token without it is refused (403),
+    not treated as absent (401): it is known, just not allowed."""
+
+    openapi_description = (
+        "An agency system's API token with the read_flags scope "
+        "(jigsaw token add AGENCY --scope read_flags)."
+    )
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        found = super().authenticate(request, token)
+        if found is not None and ApiToken.Scope.READ_FLAGS not in found.scopes:
+            audit_record(
+                action=AuditEntry.Action.REFUSED,
+                username=f"token:{found.prefix}",
+                object_type="flags",
+                basis="token",
+                detail={"agency": found.agency_code, "why": "token without read_flags"},
+            )
+            raise HttpError(403, "this token may not read flags")
+        return found
 
 
 class StaffSession(SessionAuth):

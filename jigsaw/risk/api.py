@@ -1,6 +1,9 @@
 """Flags API: list and read flags, acknowledge, record an action, close with a reason.
 
-Open to signed-in staff (session). Reads go through selectors that take the acting user.
+Reads are open to signed-in staff (session) and to agency systems whose token holds
+`read_flags`; changes to staff only. The selectors apply need-to-know and write the audit
+entries: a flag the caller may not see answers 404 exactly as a missing one does, a role or
+token that sees no flags 403, and a read-only reader's change 403.
 """
 
 from __future__ import annotations
@@ -10,9 +13,9 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from ninja.security import django_auth_is_staff
 
-from jigsaw.risk.selectors import FlagNotFound, flag_detail, flag_get, flags_list
+from jigsaw.access.api_auth import AgencyFlagsToken, StaffSession
+from jigsaw.risk.selectors import FlagNotFound, flag_change, flag_detail, flags_list
 from jigsaw.risk.services import (
     FlagClosed,
     FlagError,
@@ -21,7 +24,8 @@ from jigsaw.risk.services import (
     flag_close,
 )
 
-router = Router(tags=["flags"], auth=django_auth_is_staff)
+router = Router(tags=["flags"], auth=StaffSession())
+_READERS = [StaffSession(), AgencyFlagsToken()]
 
 
 class Problem(Schema):
@@ -41,8 +45,9 @@ class ChildOut(Schema):
 class EvidenceOut(Schema):
     agency: str
     event_id: str
-    type: str
+    type: str  # "" when the event is in a restricted category the caller may not see
     occurred_at: str
+    restricted: bool = False
 
 
 class ActionOut(Schema):
@@ -99,6 +104,11 @@ class CloseIn(Schema):
 _ERRORS: dict[int, Any] = {403: Problem, 404: Problem, 409: Problem, 422: Problem}
 
 
+def _caller(request: HttpRequest) -> Any:
+    """Who authenticated: a member of staff, or (reads only) an agency system's token."""
+    return request.auth  # type: ignore[attr-defined]
+
+
 def _fail(exc: Exception) -> Status:
     if isinstance(exc, FlagNotFound):
         return Status(404, {"detail": str(exc)})
@@ -107,11 +117,16 @@ def _fail(exc: Exception) -> Status:
     return Status(409, {"detail": str(exc)})
 
 
-@router.get("/flags", response={200: list[FlagOut], **_ERRORS}, summary="Flags, most urgent first")
+@router.get(
+    "/flags",
+    auth=_READERS,
+    response={200: list[FlagOut], **_ERRORS},
+    summary="Flags, most urgent first",
+)
 def flags_read(request: HttpRequest, filters: Query[FlagFilters]) -> Any:
     try:
         views = flags_list(
-            user=request.user,
+            user=_caller(request),
             state=filters.state,
             severity=filters.severity,
             rule=filters.rule,
@@ -122,19 +137,17 @@ def flags_read(request: HttpRequest, filters: Query[FlagFilters]) -> Any:
     return [v.as_dict() for v in views]
 
 
-@router.get("/flags/{flag_id}", response={200: FlagOut, **_ERRORS}, summary="A flag")
+@router.get("/flags/{flag_id}", auth=_READERS, response={200: FlagOut, **_ERRORS}, summary="A flag")
 def flag_read(request: HttpRequest, flag_id: int) -> Any:
     try:
-        return flag_detail(flag_id=flag_id, user=request.user).as_dict()
+        return flag_detail(flag_id=flag_id, user=_caller(request)).as_dict()
     except (FlagNotFound, PermissionDenied) as exc:
         return _fail(exc)
 
 
 def _act(request: HttpRequest, flag_id: int, write: Any) -> Any:
     try:
-        flag = flag_get(flag_id=flag_id, user=request.user)
-        write(flag)
-        return flag_detail(flag_id=flag_id, user=request.user).as_dict()
+        return flag_change(flag_id=flag_id, user=_caller(request), change=write).as_dict()
     except (FlagNotFound, PermissionDenied) as exc:
         return _fail(exc)
     except FlagError as exc:
@@ -146,7 +159,7 @@ def _act(request: HttpRequest, flag_id: int, write: Any) -> Any:
 )
 def flag_acknowledge_post(request: HttpRequest, flag_id: int, body: AcknowledgeIn) -> Any:
     return _act(
-        request, flag_id, lambda f: flag_acknowledge(flag=f, user=request.user, name=body.name)
+        request, flag_id, lambda f: flag_acknowledge(flag=f, user=_caller(request), name=body.name)
     )
 
 
@@ -155,7 +168,7 @@ def flag_action_post(request: HttpRequest, flag_id: int, body: ActionIn) -> Any:
     return _act(
         request,
         flag_id,
-        lambda f: flag_action_record(flag=f, user=request.user, text=body.text, name=body.name),
+        lambda f: flag_action_record(flag=f, user=_caller(request), text=body.text, name=body.name),
     )
 
 
@@ -165,6 +178,6 @@ def flag_close_post(request: HttpRequest, flag_id: int, body: CloseIn) -> Any:
         request,
         flag_id,
         lambda f: flag_close(
-            flag=f, user=request.user, reason=body.reason, text=body.text, name=body.name
+            flag=f, user=_caller(request), reason=body.reason, text=body.text, name=body.name
         ),
     )

@@ -1,5 +1,12 @@
-"""Reads of flags. Each takes the acting `user` (None: the operator at the command line), so
-need-to-know and audit can be added in one place.
+"""Reads of flags, with need-to-know and the audit trail.
+
+Each read takes the acting `user`: a member of staff, an agency system's token (`ApiToken`
+holding `read_flags`), or None for the operator at the command line. A flag is shown to whoever
+may open its child's record (jigsaw.access.need_to_know): workers and managers holding the case,
+MASH staff for children in triage, agency staff and agency systems for children their agency
+holds records of (the shared summary and flags), heads of service, directors and inspectors for
+every child. Analysts and system administrators get no flags at all. A flag nobody may show you
+looks exactly like one that does not exist, and every read is audited once.
 
 A flag's current state is derived, never stored: closed once a close is recorded, acknowledged
 once someone has acknowledged it, otherwise open; its severity is its latest revision's; its
@@ -9,15 +16,33 @@ escalation the highest level recorded.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 
+from jigsaw.access.audit import audit_record
+from jigsaw.access.models import ApiToken, AuditEntry
+from jigsaw.access.need_to_know import (
+    RESTRICTIONS,
+    Access,
+    NoAccess,
+    PersonScope,
+    Viewer,
+    access_to,
+    audit_read,
+    audit_refused,
+    person_scope,
+    require_access,
+    viewer_of,
+)
+from jigsaw.access.roles import RoleRules, Scope
 from jigsaw.core.clock import clock
 from jigsaw.identity.models import Link
-from jigsaw.records.models import PersonRecord
+from jigsaw.records.models import EventVersion, PersonRecord
 from jigsaw.risk.config import risk_settings
 from jigsaw.risk.engine import Finding
 from jigsaw.risk.loading import Snapshot
@@ -33,17 +58,141 @@ STATES = ("open", "acknowledged", "closed")
 SEVERITIES = ("immediate", "high", "medium")
 _LEVEL_RANK = {"": 0, EscalationLevel.TEAM_MANAGER: 1, EscalationLevel.HEAD_OF_SERVICE: 2}
 
+# Roles that see no flags: analysts work on pseudonymised data, administrators on none.
+_NO_FLAGS = (Scope.NONE, Scope.PSEUDONYMISED)
+# An agency's system reads as the agency's practitioners do: children it holds records of.
+TOKEN_ROLE = "agency_system"
+_TOKEN_RULES = RoleRules(Scope.AGENCY)
+
 
 class FlagNotFound(LookupError):
-    pass
+    """No such flag, or one whose child the reader may not see: the two look the same."""
 
 
-def _check(user: Any) -> None:
-    """Who may read flags. For now: a signed-in staff user, or the command line (None)."""
-    if user is None:
-        return
-    if not (getattr(user, "is_authenticated", False) and getattr(user, "is_staff", False)):
-        raise PermissionDenied("flags are open to signed-in staff only")
+class FlagsRefused(PermissionDenied):
+    """The reader may not see flags at all (their role, or a token without `read_flags`)."""
+
+
+class FlagReadOnly(PermissionDenied):
+    """The reader may see the flag but not change it (inspectors, directors, agency staff)."""
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who is reading: a viewer (staff or the operator), or an agency system's token, which has
+    no account of its own and is named in the audit trail by its prefix."""
+
+    viewer: Viewer
+    token: ApiToken | None = None
+
+    def audited(
+        self,
+        *,
+        object_type: str,
+        object_id: str = "",
+        accesses: Iterable[Access] = (),
+        action: str = AuditEntry.Action.READ,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        shown = list(accesses)
+        if self.token is None:
+            audit_read(
+                self.viewer,
+                object_type=object_type,
+                object_id=object_id,
+                accesses=shown,
+                action=action,
+                detail=detail,
+            )
+            return
+        audit_record(
+            action=action,
+            username=f"token:{self.token.prefix}",
+            role=TOKEN_ROLE,
+            object_type=object_type,
+            object_id=object_id,
+            person_ids=[str(a.person_id) for a in shown],
+            basis="token",
+            detail={"agency": self.token.agency_code, **(detail or {})},
+        )
+
+    def refused(self, *, object_type: str, object_id: str, person_ids: list[str], why: str) -> None:
+        if self.token is None:
+            audit_refused(
+                self.viewer,
+                object_type=object_type,
+                object_id=object_id,
+                person_ids=person_ids,
+                why=why,
+            )
+            return
+        audit_record(
+            action=AuditEntry.Action.REFUSED,
+            username=f"token:{self.token.prefix}",
+            role=TOKEN_ROLE,
+            object_type=object_type,
+            object_id=object_id,
+            person_ids=person_ids,
+            basis="token",
+            detail={"agency": self.token.agency_code, "why": why},
+        )
+
+
+def reader_of(user: Any) -> Reader:
+    """The reader behind `user`, or FlagsRefused (audited when the account is known)."""
+    if isinstance(user, Reader):
+        return user
+    if isinstance(user, ApiToken):
+        reader = Reader(
+            Viewer(user=None, role=TOKEN_ROLE, rules=_TOKEN_RULES, agency_code=user.agency_code),
+            token=user,
+        )
+        if ApiToken.Scope.READ_FLAGS not in user.scopes:
+            reader.refused(
+                object_type="flags", object_id="", person_ids=[], why="token without read_flags"
+            )
+            raise FlagsRefused("this token may not read flags")
+        return reader
+    try:
+        viewer = viewer_of(user)
+    except NoAccess as exc:
+        raise FlagsRefused(str(exc)) from None
+    if viewer.scope in _NO_FLAGS:
+        audit_refused(viewer, object_type="flags", object_id="", why="role sees no flags")
+        raise FlagsRefused("flags are not open to your role")
+    return Reader(viewer)
+
+
+def _not_found(flag_id: object) -> FlagNotFound:
+    return FlagNotFound(f"there is no flag {flag_id}")
+
+
+def _flag_for(reader: Reader, flag_id: int | str, *, act: bool) -> tuple[Flag, Access]:
+    """The flag and what the reader may see of its child; refusals are audited."""
+    try:
+        flag = Flag.objects.get(pk=int(flag_id))
+    except (Flag.DoesNotExist, ValueError, TypeError):
+        raise _not_found(flag_id) from None
+    where = {"object_type": "flag", "object_id": str(flag.pk)}
+    if reader.token is None:
+        try:
+            return flag, require_access(reader.viewer, flag.person_id, act=act, **where)
+        except NoAccess:
+            # require_access refuses both; only someone who may see the flag is told why.
+            if act and access_to(reader.viewer, flag.person_id) is not None:
+                raise FlagReadOnly("your access to this child's case is read-only") from None
+            raise _not_found(flag_id) from None
+    access = access_to(reader.viewer, flag.person_id)
+    if access is None or (act and not access.may_act):
+        reader.refused(
+            person_ids=[str(flag.person_id)] if access else [],
+            why="read-only access" if access else "no need-to-know",
+            **where,
+        )
+        if access is None:
+            raise _not_found(flag_id)
+        raise FlagReadOnly("your access to this child's case is read-only")
+    return flag, access
 
 
 @dataclass
@@ -76,7 +225,7 @@ class FlagView:
     person: int
     records: list[dict[str, str]]
     raised_at: datetime
-    evidence: list[dict[str, str]]
+    evidence: list[dict[str, Any]]
     reason: str
     action: str
     owner: str
@@ -205,6 +354,66 @@ def _filtered(
     ]
 
 
+def _restricted_events(views: list[FlagView]) -> set[tuple[str, str]]:
+    """(agency, event id) of the evidence whose latest version is in a restricted category."""
+    wanted = {(e["agency"], e["event_id"]) for v in views for e in v.evidence}
+    if not wanted:
+        return set()
+    latest: dict[tuple[str, str], Any] = {}
+    rows = (
+        EventVersion.objects.filter(event__event_id__in={event_id for _, event_id in wanted})
+        .order_by("event_id", "version")
+        .values_list("event__agency__code", "event__event_id", "details")
+    )
+    for agency, event_id, details in rows:
+        latest[(agency, event_id)] = details
+    return {
+        key
+        for key, details in latest.items()
+        if key in wanted
+        and isinstance(details, dict)
+        and details.get("restriction") in RESTRICTIONS
+    }
+
+
+def _shown(views: list[FlagView], scope: Callable[[int], Access | None]) -> list[FlagView]:
+    """The views as the reader may see them: evidence of a restricted category keeps its place
+    (agency, event id, date), so the flag still makes sense, but not its type, unless the
+    reader's access includes restricted categories."""
+    hiding = [v for v in views if not _sees_restricted(scope(v.person))]
+    restricted = _restricted_events(hiding)
+    if not restricted:
+        return views
+    out = []
+    for v in views:
+        if _sees_restricted(scope(v.person)):
+            out.append(v)
+            continue
+        evidence = [
+            {**e, "type": "", "restricted": True}
+            if (e["agency"], e["event_id"]) in restricted
+            else e
+            for e in v.evidence
+        ]
+        out.append(replace(v, evidence=evidence))
+    return out
+
+
+def _sees_restricted(access: Access | None) -> bool:
+    return access is not None and access.restricted
+
+
+def _audit_shown(
+    reader: Reader, views: list[FlagView], scope: PersonScope, detail: dict[str, Any]
+) -> None:
+    accesses = {v.person: scope.get(v.person) for v in views}
+    reader.audited(
+        object_type="flags",
+        accesses=[a for a in accesses.values() if a is not None],
+        detail={"flags": len(views), **{k: v for k, v in detail.items() if v is not None}},
+    )
+
+
 def flags_list(
     *,
     user: Any,
@@ -213,26 +422,53 @@ def flags_list(
     rule: str | None = None,
     person: int | None = None,
 ) -> list[FlagView]:
-    """The flags now, most urgent first."""
-    _check(user)
+    """The flags the reader may see now, most urgent first."""
+    reader = reader_of(user)
+    scope = person_scope(reader.viewer)
     flags = Flag.objects.all()
+    if scope.ids is not None:
+        flags = flags.filter(person_id__in=scope.ids)
     if rule:
         flags = flags.filter(rule_id=rule)
     if person is not None:
         flags = flags.filter(person_id=person)
-    return _filtered(_sorted(_views(list(flags))), state, severity, None)
+    views = _filtered(_sorted(_views(list(flags))), state, severity, None)
+    filters = {"state": state, "severity": severity, "rule": rule, "person": person}
+    _audit_shown(reader, views, scope, filters)
+    return _shown(views, scope.get)
 
 
-def flag_get(*, flag_id: int | str, user: Any) -> Flag:
-    _check(user)
-    try:
-        return Flag.objects.get(pk=int(flag_id))
-    except (Flag.DoesNotExist, ValueError, TypeError):
-        raise FlagNotFound(f"there is no flag {flag_id}") from None
+def flag_get(*, flag_id: int | str, user: Any, act: bool = False) -> Flag:
+    """The flag, if the reader may see its child (and, with `act`, change the case). Not a read
+    of its content, so not audited as one; refusals are."""
+    return _flag_for(reader_of(user), flag_id, act=act)[0]
 
 
 def flag_detail(*, flag_id: int | str, user: Any) -> FlagView:
-    return _views([flag_get(flag_id=flag_id, user=user)])[0]
+    reader = reader_of(user)
+    flag, access = _flag_for(reader, flag_id, act=False)
+    reader.audited(object_type="flag", object_id=str(flag.pk), accesses=[access])
+    return _shown(_views([flag]), lambda _person: access)[0]
+
+
+def flag_change(*, flag_id: int | str, user: Any, change: Callable[[Flag], FlagAction]) -> FlagView:
+    """Make a change to a flag (`change` calls the service: acknowledge, action, close) for
+    someone who may change the child's case, and audit it; returns the flag as it now stands.
+    The change and its audit entry are one transaction; a refusal writes nothing but its own
+    audit entry."""
+    reader = reader_of(user)
+    flag, access = _flag_for(reader, flag_id, act=True)
+    with transaction.atomic():
+        done = change(flag)
+        detail = {"kind": done.kind, "close_reason": done.close_reason or None}
+        reader.audited(
+            action=AuditEntry.Action.WRITE,
+            object_type="flag",
+            object_id=str(flag.pk),
+            accesses=[access],
+            detail={k: v for k, v in detail.items() if v},
+        )
+    return _shown(_views([flag]), lambda _person: access)[0]
 
 
 def flags_as_of(
@@ -246,10 +482,15 @@ def flags_as_of(
 ) -> list[FlagView]:
     """The flags as live running would have shown them at `as_of`: the history recorded by
     then replayed (nothing recorded later is seen), with what people had recorded by then. An
-    unacknowledged flag shows the escalation live running would have reached."""
-    _check(user)
+    unacknowledged flag shows the escalation live running would have reached. Only children
+    the reader may see now."""
+    reader = reader_of(user)
+    scope = person_scope(reader.viewer)
     cfg = risk_settings()
     persons = [person] if person is not None else sorted(all_persons(until=as_of))
+    visible = scope.ids
+    if visible is not None:
+        persons = [p for p in persons if p in visible]
     snapshot = Snapshot(persons, as_of)
     found: dict[str, tuple[int, datetime, Finding]] = {}  # key -> person, first seen, latest
     for p in persons:
@@ -287,4 +528,13 @@ def flags_as_of(
                 actions=acts,
             )
         )
-    return _filtered(_sorted(views), state, severity, rule)
+    shown = _filtered(_sorted(views), state, severity, rule)
+    filters = {
+        "as_of": as_of.isoformat(),
+        "state": state,
+        "severity": severity,
+        "rule": rule,
+        "person": person,
+    }
+    _audit_shown(reader, shown, scope, filters)
+    return _shown(shown, scope.get)

@@ -8,6 +8,7 @@ class ApiToken(models.Model):
 
     class Scope(models.TextChoices):
         SEND = "send", "send batches"
+        READ_FLAGS = "read_flags", "read flags for their children"
 
     agency_code = models.CharField(max_length=32)
     name = models.CharField(max_length=200, blank=True)

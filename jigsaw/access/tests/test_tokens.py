@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 
 from jigsaw.access.models import ApiToken
 from jigsaw.access.services import (
@@ -20,6 +21,7 @@ from jigsaw.access.services import (
     token_revoke,
 )
 from jigsaw.core.tests.helpers import NOW, FrozenClock
+from jigsaw.records.models import Agency
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
@@ -126,3 +128,49 @@ def test_token_command_needs_an_action(jigsaw_cli: Cli) -> None:
     code, _, err = jigsaw_cli("token")
     assert code != 0
     assert "action" in err or "required" in err
+
+
+def test_token_add_takes_scopes(jigsaw_cli: Cli) -> None:
+    code, _, _ = jigsaw_cli("token", "add", "NMUH", "--scope", "read_flags")
+    assert code == 0
+    code, _, _ = jigsaw_cli(
+        "token", "add", "MPS", "--scope", "send", "--scope", "read_flags", "--scope", "send"
+    )
+    assert code == 0
+    scopes = dict(ApiToken.objects.values_list("agency_code", "scopes"))
+    assert scopes == {"NMUH": ["read_flags"], "MPS": ["send", "read_flags"]}
+
+
+def test_token_add_refuses_an_unknown_scope(jigsaw_cli: Cli) -> None:
+    code, _, err = jigsaw_cli("token", "add", "NMUH", "--scope", "everything")
+    assert code != 0
+    assert "everything" in err
+    assert not ApiToken.objects.exists()
+
+
+# --- what each scope lets a token do ----------------------------------------------------------
+
+
+def _bearer(secret: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+
+def test_a_read_flags_token_cannot_send_batches(client: Client) -> None:
+    secret = token_create(agency_code="NMUH", scopes=[ApiToken.Scope.READ_FLAGS]).secret
+    batch = b'[{"kind": "agency", "code": "NMUH", "name": "North Middlesex", "sector": "health"}]'
+    response = client.post(
+        "/api/v1/batches", batch, content_type="application/json", **_bearer(secret)
+    )
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["message"] == "this token may not send batches"
+    assert not Agency.objects.exists()
+
+
+def test_a_send_token_cannot_read_flags_and_a_read_flags_token_can(client: Client) -> None:
+    send_only = token_create(agency_code="NMUH").secret
+    reader = token_create(agency_code="NMUH", scopes=[ApiToken.Scope.READ_FLAGS]).secret
+    refused = client.get("/api/v1/flags", **_bearer(send_only))
+    assert refused.status_code == 403
+    assert refused.json() == {"detail": "this token may not read flags"}
+    assert client.get("/api/v1/flags", **_bearer(reader)).status_code == 200
+    assert client.get("/api/v1/flags", **_bearer(reader + "x")).status_code == 401

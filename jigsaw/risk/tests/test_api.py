@@ -1,10 +1,12 @@
-"""Flags API: staff only; acknowledge and close through it; a close needs a reason."""
+"""Flags API: signed-in staff with a role; acknowledge and close through it; a close needs a
+reason. Who sees which flags is in test_need_to_know.py."""
 
 from __future__ import annotations
 
 import pytest
 from django.test import Client
 
+from jigsaw.access.roles import Role
 from jigsaw.access.tests.helpers import sign_in_as
 from jigsaw.risk.tests.helpers import AGENCIES, bruise, child, send, stored, utc
 
@@ -13,10 +15,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff(client: Client, django_user_model) -> Client:
-    user = django_user_model.objects.create_user(
-        "sam.taylor", is_staff=True, first_name="Sam", last_name="Taylor"
-    )
-    return sign_in_as(client, user)
+    # A head of service: every child, and may act on them (the child here is not allocated).
+    user = django_user_model.objects.create_user("sam.taylor", first_name="Sam", last_name="Taylor")
+    return sign_in_as(client, user, role=Role.HEAD_OF_SERVICE, team="")
 
 
 @pytest.fixture
@@ -36,11 +37,12 @@ def raised(clock) -> int:
         ("post", "/api/v1/flags/1/close"),
     ],
 )
-def test_anonymous_and_non_staff_users_are_refused(
+def test_anonymous_users_and_accounts_without_a_role_are_refused(
     client: Client, django_user_model, method: str, path: str
 ) -> None:
     assert getattr(client, method)(path).status_code == 401
-    client.force_login(django_user_model.objects.create_user("not.staff"))
+    # Django's is_staff is not a role: without a staff profile there is no way in.
+    client.force_login(django_user_model.objects.create_user("not.staff", is_staff=True))
     assert getattr(client, method)(path).status_code in (401, 403)
 
 

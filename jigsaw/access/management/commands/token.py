@@ -17,13 +17,25 @@ class Command(BaseCommand):
         add = sub.add_parser("add", help="issue a token; the secret is printed once")
         add.add_argument("agency", metavar="AGENCY")
         add.add_argument("--name", default="", help="what the token is for")
+        add.add_argument(
+            "--scope",
+            dest="scopes",
+            action="append",
+            choices=ApiToken.Scope.values,
+            metavar="SCOPE",
+            help="what the token may do, repeatable: send (send batches; the default), "
+            "read_flags (read the flags of children the agency holds records of)",
+        )
         revoke = sub.add_parser("revoke", help="revoke a token by its prefix")
         revoke.add_argument("prefix", metavar="PREFIX")
         sub.add_parser("list", help="list tokens (never their secrets)")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "add":
-            issued = token_create(agency_code=options["agency"], name=options["name"])
+            scopes = list(dict.fromkeys(options["scopes"] or [ApiToken.Scope.SEND]))
+            issued = token_create(
+                agency_code=options["agency"], name=options["name"], scopes=scopes
+            )
             self.stdout.write(f"token for {options['agency']} (prefix {issued.token.prefix}):")
             self.stdout.write(issued.secret)
         elif action == "revoke":
