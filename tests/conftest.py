@@ -79,7 +79,14 @@ class Server:
     url: str
     accounts: list[Account]
     new_starter: Account
+    env: dict[str, str] = field(default_factory=dict)  # the server's environment (its database)
+    workdir: Path = Path()
     _turn: int = 0
+
+    def shell(self, code: str) -> None:
+        """Run Python in Django's shell on the server's database (to set the scene)."""
+        _run([sys.executable, str(ROOT / "manage.py"), "shell", "-c", code], self.env,
+             self.workdir)  # fmt: skip
 
     def account(self) -> Account:
         """The next account with a code to spare (waiting for the next period if none has)."""
@@ -182,7 +189,7 @@ def jigsaw_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(f"{url}/sign-in", process, log)
-        yield Server(url, accounts[:-1], accounts[-1])
+        yield Server(url, accounts[:-1], accounts[-1], env=env, workdir=workdir)
     finally:
         process.terminate()
         try:

@@ -25,11 +25,12 @@ from jigsaw.access.roles import RoleRules, Scope, rules_for
 from jigsaw.casework.selectors import allocation_of, persons_allocated_to, persons_in_triage
 from jigsaw.core.clock import clock
 from jigsaw.identity.models import Link
+from jigsaw.records.exchange import RESTRICTIONS as EXCHANGE_RESTRICTIONS
 from jigsaw.records.models import EventSubject, PersonRecord
 
 # Restricted categories an agency may mark an event with (`details.restriction`, an extension
 # of exchange v1): hidden from every role whose rules do not include `sees_restricted`.
-RESTRICTIONS = ("sexual_health", "adoption", "sealed")
+RESTRICTIONS = EXCHANGE_RESTRICTIONS
 
 CLI_USERNAME = "command line"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import orjson
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
@@ -181,6 +181,17 @@ class _Details(BaseModel):
     model_config = _OPEN
 
 
+# Extension: the restricted categories an agency may mark an event with. Need-to-know hides such
+# events from roles that may not see them (access.need_to_know reads this list).
+Restriction = Literal["sexual_health", "adoption", "sealed"]
+RESTRICTIONS: tuple[str, ...] = get_args(Restriction)
+
+
+# What every event type's details may say, besides its own fields.
+class _EventDetails(_Details):
+    restriction: Restriction | None = None  # absent (or null): not restricted
+
+
 InjuryKind = Literal[
     "bruise",
     "petechiae",
@@ -205,7 +216,7 @@ class Injury(_Details):
 NonNegative = Annotated[float, Field(ge=0)]
 
 
-class _InjuryFields(_Details):
+class _InjuryFields(_EventDetails):
     explanation: str | None = None
     explanation_by: str | None = None
     explanation_consistent: bool | None = None
@@ -213,7 +224,7 @@ class _InjuryFields(_Details):
     delay_hours: NonNegative | None = None
 
 
-class ConcernRaised(_Details):
+class ConcernRaised(_EventDetails):
     category: Literal[
         "physical", "emotional", "sexual", "neglect", "domestic_abuse", "exploitation", "other"
     ]
@@ -233,16 +244,16 @@ class AeAttendance(_InjuryFields):
 HealthService = Literal["gp", "health_visitor", "school_nurse", "paediatrics", "midwifery", "other"]
 
 
-class HealthContact(_Details):
+class HealthContact(_EventDetails):
     service: HealthService | None = None
     child_seen: bool | None = None
 
 
-class AppointmentMissed(_Details):
+class AppointmentMissed(_EventDetails):
     service: HealthService | None = None
 
 
-class HomeVisit(_Details):
+class HomeVisit(_EventDetails):
     child_seen: bool
     seen_alone: bool | None = None
     childs_views: str | None = None
@@ -250,75 +261,75 @@ class HomeVisit(_Details):
     purpose: str | None = None
 
 
-class PoliceIncident(_Details):
+class PoliceIncident(_EventDetails):
     incident_type: Literal["domestic_abuse", "violence", "drugs", "missing_child", "other"]
     children_present: bool | None = None
 
 
-class OffenceRecord(_Details):
+class OffenceRecord(_EventDetails):
     offence_category: Literal["violence", "sexual", "child_cruelty", "drugs", "other"]
     conviction_date: Day | None = None
 
 
-class AdultMentalHealthContact(_Details):
+class AdultMentalHealthContact(_EventDetails):
     service: str | None = None
     risk_to_others: bool | None = None
 
 
-class SubstanceMisuseContact(_Details):
+class SubstanceMisuseContact(_EventDetails):
     substance: str | None = None
 
 
-class SchoolAbsence(_Details):
+class SchoolAbsence(_EventDetails):
     sessions_missed: Annotated[int, Field(ge=0)]
     period_start: Day | None = None
     period_end: Day | None = None
     authorised: bool | None = None
 
 
-class ReferralDecision(_Details):
+class ReferralDecision(_EventDetails):
     decision: Literal["no_further_action", "early_help", "assessment", "strategy_discussion"]
 
 
-class Assessment(_Details):
+class Assessment(_EventDetails):
     stage: Literal["started", "completed"]
     outcome: str | None = None
 
 
-class StrategyDiscussion(_Details):
+class StrategyDiscussion(_EventDetails):
     outcome: Literal["section47", "no_section47"]
     agencies_present: list[str] | None = None
 
 
-class Section47Outcome(_Details):
+class Section47Outcome(_EventDetails):
     outcome: Literal["substantiated", "unsubstantiated", "conference"]
 
 
-class CpConference(_Details):
+class CpConference(_EventDetails):
     conference: Literal["initial", "review"]
     outcome: Literal["plan", "no_plan", "end_plan"]
     categories: list[Literal["physical", "emotional", "sexual", "neglect"]] | None = None
 
 
-class CoreGroupMeeting(_Details):
+class CoreGroupMeeting(_EventDetails):
     attended_by: list[str] | None = None
 
 
-class Placement(_Details):
+class Placement(_EventDetails):
     carer_type: Literal["foster", "family_friends", "residential", "parent", "other"]
     viability_assessed: bool | None = None
     checks_completed: bool | None = None
     ended: bool | None = None
 
 
-class HouseholdChange(_Details):
+class HouseholdChange(_EventDetails):
     change: Literal["joined", "left"]
     relationship: Literal["parent", "partner_of_parent", "lodger", "relative", "other"] | None = (
         None
     )
 
 
-class Supervision(_Details):
+class Supervision(_EventDetails):
     decisions: str | None = None
     supervisor: str | None = None
 
@@ -329,11 +340,11 @@ ANY_SECTOR: frozenset[str] = frozenset()
 @dataclass(frozen=True, slots=True)
 class EventType:
     name: str
-    details: type[_Details]
+    details: type[_EventDetails]
     sent_by: frozenset[str]  # empty: any sector
 
 
-def _t(name: str, details: type[_Details], *sectors: str) -> EventType:
+def _t(name: str, details: type[_EventDetails], *sectors: str) -> EventType:
     return EventType(name, details, frozenset(sectors))
 
 
@@ -360,7 +371,7 @@ EVENT_TYPES: dict[str, EventType] = {
         _t("placement", Placement, "social_care"),
         _t("household_change", HouseholdChange),
         _t("supervision", Supervision, "social_care"),
-        _t("note", _Details),
+        _t("note", _EventDetails),
     )
 }
 

@@ -257,3 +257,16 @@ def person_summary(record: PersonRecord, version: PersonVersion | None) -> dict[
 
 def _nhs(number: str) -> str:
     return f"{number[:3]} {number[3:6]} {number[6:]}"
+
+
+def withheld_notes(*, restricted: int, own_agency_only: bool) -> list[str]:
+    """What a chronology leaves out for this viewer, and why, in plain words. Restricted entries
+    are counted (their existence shows, their content does not); other agencies' entries are
+    not, since even how many there are is theirs to tell."""
+    notes = []
+    if restricted:
+        noun = "entry is" if restricted == 1 else "entries are"
+        notes.append(f"{restricted} {noun} in a restricted category your role cannot see.")
+    if own_agency_only:
+        notes.append("Entries from other agencies are not shown to you.")
+    return notes

@@ -4,13 +4,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from jigsaw.core.clock import clock
 from jigsaw.core.dates import parse_instant, uk_date
-from jigsaw.records.hooks import related_records
 from jigsaw.records.presenters import (
     chronology_rows,
     long_date,
@@ -18,16 +16,17 @@ from jigsaw.records.presenters import (
     person_list_rows,
     person_summary,
     sector_label,
+    withheld_notes,
 )
 from jigsaw.records.selectors import (
     RecordNotFound,
     agency_get,
-    agency_person_versions,
+    agency_person_page,
     agency_summaries,
+    chronology_for,
     parse_record_ref,
-    person_record_get,
-    person_version_as_of,
-    records_chronology,
+    person_record_open,
+    viewer_for_record_pages,
 )
 
 PERSONS_PER_PAGE = 50
@@ -37,6 +36,9 @@ DATE_PARTS = ("day", "month", "year")
 
 @login_required
 def agencies(request: HttpRequest) -> HttpResponse:
+    # Counts per agency are no one's case content: any role of the record pages sees them, and
+    # looking is not a read of anyone's records (no audit entry).
+    viewer_for_record_pages(request.user)
     summaries = agency_summaries()
     return render(
         request,
@@ -60,11 +62,13 @@ def agencies(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def agency(request: HttpRequest, code: str) -> HttpResponse:
+    viewer = viewer_for_record_pages(request.user)
     summary = agency_get(code=code)
     if summary is None:
         raise Http404("no such agency")
-    versions = agency_person_versions(code=code)
-    page = Paginator(versions, PERSONS_PER_PAGE).get_page(request.GET.get("page"))
+    page, narrowed = agency_person_page(
+        viewer, code=code, page=request.GET.get("page"), per_page=PERSONS_PER_PAGE
+    )
     return render(
         request,
         "records/agency.html",
@@ -78,6 +82,7 @@ def agency(request: HttpRequest, code: str) -> HttpResponse:
             "first": page.start_index(),
             "last": page.end_index(),
             "pagination": pagination(page),
+            "narrowed": narrowed,
         },
     )
 
@@ -113,6 +118,7 @@ def as_of_date(day: str, month: str, year: str, *, today: date) -> date | DatePr
 
 @login_required
 def chronology(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_for_record_pages(request.user)
     form = {
         "record": request.GET.get("record", "").strip(),
         "day": request.GET.get("as-of-day", "").strip(),
@@ -132,44 +138,53 @@ def chronology(request: HttpRequest) -> HttpResponse:
 
     field_errors: dict[str, str] = {}
     errors: list[dict[str, str]] = []
-    record = None
+    ref: tuple[str, str] | None = None
     if not form["record"]:
         field_errors["record"] = f"Enter the agency record, {RECORD_EXAMPLE}"
     else:
         try:
-            agency_code, local_id = parse_record_ref(form["record"])
-            record = person_record_get(agency=agency_code, local_id=local_id)
+            ref = parse_record_ref(form["record"])
         except ValueError:
             field_errors["record"] = (
                 f"Enter the agency code, a colon and the agency's ID, {RECORD_EXAMPLE}"
             )
-        except RecordNotFound:
-            field_errors["record"] = "There is no agency record with that code and ID"
-    if "record" in field_errors:
-        errors.append({"text": field_errors["record"], "href": "#record"})
 
     as_of = as_of_date(form["day"], form["month"], form["year"], today=uk_date(clock.now()))
+    day = as_of if isinstance(as_of, date) else None
+    as_of_instant = parse_instant(day.isoformat(), end_of_day=True) if day else None
     if isinstance(as_of, DateProblem):
         field_errors["as_of"] = as_of.message
         context["date_error_parts"] = as_of.parts
-        errors.append({"text": as_of.message, "href": f"#as-of-{as_of.parts[0]}"})
 
-    if errors or record is None or isinstance(as_of, DateProblem):
+    seen = None
+    if ref is not None:
+        # A record the user may not open gets the same answer as one that does not exist.
+        try:
+            if isinstance(as_of, DateProblem):
+                person_record_open(viewer, agency=ref[0], local_id=ref[1])
+            else:
+                seen = chronology_for(viewer, agency=ref[0], local_id=ref[1], as_of=as_of_instant)
+        except RecordNotFound:
+            field_errors["record"] = "There is no agency record with that code and ID"
+
+    if "record" in field_errors:
+        errors.append({"text": field_errors["record"], "href": "#record"})
+    if isinstance(as_of, DateProblem):
+        errors.append({"text": as_of.message, "href": f"#as-of-{as_of.parts[0]}"})
+    if errors or seen is None:
         context.update(field_errors=field_errors, errors=errors)
         return render(request, "records/chronology.html", context, status=400)
 
-    as_of_instant = parse_instant(as_of.isoformat(), end_of_day=True) if as_of else None
-    version = person_version_as_of(record=record, as_of=as_of_instant)
-    related = related_records(record_id=record.pk, as_of=as_of_instant or clock.now())
-    entries = records_chronology(record_ids=related.record_ids, as_of=as_of_instant)
-    person = person_summary(record, version)
     names = {a.code: a.name for a in agency_summaries(as_of=as_of_instant)}
     context.update(
-        person=person,
-        agency_code=record.agency.code,
-        entries=chronology_rows(entries, agency_names=names),
-        linked_records=len(related.record_ids) - 1,
-        linked_agencies=len({e.agency for e in entries}),
-        as_of_text=long_date(as_of) if as_of else None,
+        person=person_summary(seen.record, seen.version),
+        agency_code=seen.record.agency.code,
+        entries=chronology_rows(seen.entries, agency_names=names),
+        linked_records=len(seen.record_ids) - 1,
+        linked_agencies=len({e.agency for e in seen.entries}),
+        withheld=withheld_notes(
+            restricted=seen.restricted_withheld, own_agency_only=seen.own_agency_only
+        ),
+        as_of_text=long_date(day) if day else None,
     )
     return render(request, "records/chronology.html", context)

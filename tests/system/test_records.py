@@ -12,6 +12,23 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 CHRONOLOGY_OF_AMARA = "/chronology?record=NGH%3AH-1001"
+TEAM_A_HOLDS_AMARA = """
+from jigsaw.access.models import Team
+from jigsaw.casework.services import allocation_set
+from jigsaw.identity.models import Link
+from jigsaw.records.models import PersonRecord
+
+record = PersonRecord.objects.get(agency__code="NGH", local_id="H-1001")
+person = Link.objects.filter(record=record).latest("id").person
+allocation_set(person=person, team=Team.objects.get(name="Team A"), reason="assessment")
+"""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def team_a_holds_amara(jigsaw_server):
+    """The practitioners who sign in are Team A's social workers. Team A holds Amara's case, so
+    need-to-know opens her records and those of the people named with her, and no one else's."""
+    jigsaw_server.shell(TEAM_A_HOLDS_AMARA)
 
 
 def table_rows(page):
@@ -59,14 +76,17 @@ def test_a_persons_chronology_opens_from_their_agencys_list(ui):
     ui.visit("/agencies")
     # When they choose the hospital
     ui.page.get_by_role("link", name="Northfield General Hospital").click()
-    # Then they see its person records
+    # Then they see its records of the people they need to know about: Amara, whose case
+    # their team holds, and her mother, named with her; not Tomasz, whom nobody allocated
     expect(ui.page.get_by_role("heading", level=1)).to_have_text("Northfield General Hospital")
-    expect(ui.page.locator("table caption")).to_have_text("3 person records")
+    expect(ui.page.locator("table caption")).to_have_text("2 person records")
     assert table_rows(ui.page) == [
         ["H-1001", "Amara Okafor: chronology", "14 May 2021", "NF1 2AB"],
         ["H-1002", "Grace Okafor: chronology", "30 Aug 1996", "NF1 2AB"],
-        ["H-1003", "Tomasz Nowak: chronology", "2 Nov 2018", "Not known"],
     ]
+    expect(
+        ui.page.get_by_text("Only the records of people you have a need to know")
+    ).to_be_visible()
     ui.check("agency")
     # When they choose Amara Okafor
     ui.page.get_by_role("link", name="Amara Okafor").click()
@@ -183,6 +203,10 @@ def test_chronology_form_errors_follow_the_gov_uk_pattern(ui):
     )
     expect(ui.page.locator("#as-of-year")).to_have_class(re.compile("govuk-input--error"))
     ui.check("chronology-unknown-record")
+    # When they give a record that exists but is of a child they have no need to know about
+    show_chronology(ui, "NGH:H-1003", "1", "2", "2025")
+    # Then they are told the same as for a record that does not exist
+    expect(links).to_have_text(["There is no agency record with that code and ID"])
 
 
 def test_the_pages_work_without_javascript(ui_without_js):

@@ -12,7 +12,7 @@ import pytest
 from pydantic import BaseModel
 
 from jigsaw.core.tests.helpers import NOW, FrozenClock
-from jigsaw.records.exchange import EVENT_TYPES
+from jigsaw.records.exchange import EVENT_TYPES, RESTRICTIONS
 from jigsaw.records.models import EventVersion, PersonVersion
 from jigsaw.records.selectors import record_chronology
 from jigsaw.records.services import IngestReport
@@ -389,6 +389,48 @@ def test_details_dates_are_validated_and_kept_as_iso_text() -> None:
         "details.conviction_date",
         "'2006-11-31' is not a date in the form YYYY-MM-DD",
     )
+
+
+# --- extension: restricted categories -------------------------------------------------------
+
+
+@pytest.mark.parametrize("restriction", RESTRICTIONS)
+@pytest.mark.parametrize("type_name", ["health_contact", "placement", "injury_observed", "note"])
+def test_a_restricted_category_is_accepted_on_any_event_and_kept(
+    type_name: str, restriction: str
+) -> None:
+    details = {**MINIMAL_DETAILS[type_name], "restriction": restriction}
+    accepted(event(type_name, event_id="R", details=details))
+    assert EventVersion.objects.get(event__event_id="R").details == details
+
+
+@pytest.mark.parametrize(
+    "value", ["secret", "Sexual_Health", "sexual health", "", 1, True, ["sealed"]]
+)
+def test_a_restriction_outside_the_list_is_an_error_naming_the_field(value: Any) -> None:
+    details = {"service": "other", "restriction": value}
+    assert only_error(event("health_contact", details=details)) == (
+        "details.restriction",
+        "Input should be 'sexual_health', 'adoption' or 'sealed'",
+    )
+
+
+def test_a_bad_restriction_is_reported_with_the_details_other_errors() -> None:
+    errors = rejected(event(details={"category": "bullying", "restriction": "private"}))
+    assert sorted(path for _, path, _ in errors) == ["details.category", "details.restriction"]
+
+
+@pytest.mark.parametrize("details", [{"service": "gp"}, {"service": "gp", "restriction": None}])
+def test_no_restriction_or_null_is_not_restricted(details: dict[str, Any]) -> None:
+    accepted(event("health_contact", event_id="OPEN", details=details))
+    stored = EventVersion.objects.get(event__event_id="OPEN").details
+    assert stored == details
+    assert stored.get("restriction") not in RESTRICTIONS
+
+
+def test_a_restriction_inside_an_injury_is_an_ordinary_extra_field() -> None:
+    injuries = [{"kind": "bruise", "restriction": "anything"}]
+    accepted(event("injury_observed", event_id="INJ3", details={"injuries": injuries}))
 
 
 # --- wrong JSON types ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from html import unescape
 import pytest
 from django.test import Client
 
+from jigsaw.access.roles import Role
 from jigsaw.access.tests.helpers import sign_in_as
 from jigsaw.records import views
 from jigsaw.records.tests.factories import AgencyObj, EventObj, PersonObj, base_objects, ingest
@@ -34,7 +35,9 @@ def error_summary(response) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def signed_in(client: Client, django_user_model) -> Client:
-    return sign_in_as(client, django_user_model.objects.create_user("sam.taylor"))
+    """A head of service: every record is open to them (need-to-know is test_need_to_know's)."""
+    user = django_user_model.objects.create_user("sam.taylor")
+    return sign_in_as(client, user, role=Role.HEAD_OF_SERVICE, team="")
 
 
 @pytest.fixture
