@@ -341,3 +341,16 @@ def break_glass_review(*, grant: BreakGlass, reviewer: Any, note: str = "") -> B
             detail={"change": "reviewed"},
         )
     return grant
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+def notifications_mark_read(*, user: Any, notification_ids: list[int]) -> int:
+    """Mark these of the user's notifications read (once shown to them); returns how many."""
+    if not notification_ids:
+        return 0
+    with transaction.atomic():
+        return Notification.objects.filter(
+            recipient=user, pk__in=notification_ids, read_at__isnull=True
+        ).update(read_at=clock.now())

@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from jigsaw.identity.api import router as identity_router
+from jigsaw.oversight.api import router as oversight_router
 from jigsaw.records.api import router as records_router
 from jigsaw.risk.api import router as risk_router
 
@@ -16,3 +17,4 @@ api = NinjaAPI(
 api.add_router("/v1", records_router)
 api.add_router("/v1", identity_router)
 api.add_router("/v1", risk_router)
+api.add_router("/v1", oversight_router)

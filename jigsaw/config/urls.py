@@ -6,4 +6,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("jigsaw.core.urls")),
     path("", include("jigsaw.records.urls")),
+    path("", include("jigsaw.access.urls")),
+    path("", include("jigsaw.oversight.urls")),
 ]

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def check_deploy(**env: str) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    environment["JIGSAW_PSEUDONYM_KEY"] = secrets.token_urlsafe(48)
     return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "check", "--deploy", "--fail-level", "WARNING",
          "--settings=jigsaw.config.settings.production"],
@@ -32,6 +33,7 @@ def test_check_deploy_is_clean() -> None:
 
 def test_production_will_not_start_without_a_secret_key() -> None:
     environment = {k: v for k, v in os.environ.items() if k != "JIGSAW_SECRET_KEY"}
+    environment["JIGSAW_PSEUDONYM_KEY"] = secrets.token_urlsafe(48)
     done = subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "check",
          "--settings=jigsaw.config.settings.production"],

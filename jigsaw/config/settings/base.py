@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "jigsaw.identity",
     "jigsaw.risk",
     "jigsaw.casework",
+    "jigsaw.oversight",
     "jigsaw.synth",
 ]
 
@@ -172,6 +173,11 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Pseudonyms for analysts: HMAC-SHA256 of the person id under this key. Whoever holds the key
+# can re-identify, so it lives only in the environment; production refuses this default.
+DEVELOPMENT_PSEUDONYM_KEY = "insecure-development-pseudonym-key-not-for-production"
+JIGSAW_PSEUDONYM_KEY = os.environ.get("JIGSAW_PSEUDONYM_KEY", DEVELOPMENT_PSEUDONYM_KEY)
 
 # Exchange format: how far in the future an occurred_at/recorded_at may be (clock skew between
 # agency systems and Jigsaw) before it is rejected.

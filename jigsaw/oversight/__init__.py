@@ -1,0 +1,1 @@
+"""Oversight: what the service as a whole is flagging, for analysts and leaders, pseudonymised."""
