@@ -10,7 +10,7 @@ from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
 from jigsaw.casework.models import Allocation, Contact, ContactDecision
 from jigsaw.identity.linking import current_links
-from jigsaw.identity.models import Person
+from jigsaw.identity.models import Decision, Person
 from jigsaw.records.models import Agency, AgencyVersion, EventSubject
 
 # A decided contact stays open to the front door for a day, to finish the write-up.
@@ -27,9 +27,35 @@ def current_allocations(*, at: datetime) -> QuerySet[Allocation]:
     return known.exclude(Exists(later))
 
 
+def merged_into(*, at: datetime) -> dict[int, int]:
+    """person → the person now holding their records, for persons merged away (and not
+    unmerged) by `at`. A case follows its child's records: if the child's person is merged
+    into a duplicate, the worker holding the case still holds it."""
+    undone = Decision.objects.filter(kind=Decision.Kind.UNMERGE, made_at__lte=at).values(
+        "undoes_id"
+    )
+    step = dict(
+        Decision.objects.filter(kind=Decision.Kind.MERGE, made_at__lte=at)
+        .exclude(pk__in=undone)
+        .order_by("id")
+        .values_list("person_a_id", "person_b_id")
+    )
+    out: dict[int, int] = {}
+    for start in step:
+        end, seen = step[start], {start}
+        while end in step and end not in seen:  # merged again since
+            seen.add(end)
+            end = step[end]
+        out[start] = end
+    return out
+
+
 def allocation_of(*, person_id: int, at: datetime) -> Allocation | None:
+    """The case holding this child at `at`: their own, or that of a person merged into them."""
+    absorbed = [p for p, into in merged_into(at=at).items() if into == person_id]
     row = (
-        Allocation.objects.filter(person_id=person_id, started_at__lte=at, recorded_at__lte=at)
+        current_allocations(at=at)
+        .filter(person_id__in=[person_id, *absorbed])
         .select_related("team", "worker")
         .order_by("-started_at", "-id")
         .first()
@@ -47,11 +73,13 @@ def persons_allocated_to(
     held = Q(team_id__in=teams) if teams else Q(pk__in=[])
     if worker_id is not None:
         held |= Q(worker_id=worker_id)
-    return set(
+    held_persons = set(
         current_allocations(at=at)
         .filter(held, team__isnull=False)
         .values_list("person_id", flat=True)
     )
+    moved = merged_into(at=at)
+    return {moved.get(p, p) for p in held_persons}
 
 
 def contacts_in_triage(*, at: datetime) -> QuerySet[Contact]:

@@ -151,3 +151,43 @@ def test_an_ended_account_is_refused(world, clock):
 def test_the_operator_sees_everything():
     viewer = viewer_of(None)
     assert access_to(viewer, 1).basis is Basis.OPERATOR
+
+
+def test_a_case_follows_its_child_through_a_merge_and_back(world, clock):
+    from jigsaw.identity.services import Actor, person_merge, person_unmerge
+    from jigsaw.records.tests.factories import PersonObj, ingest
+
+    # A second record of Peter that did not link (no NHS number, an old surname): a duplicate.
+    ingest([PersonObj(agency="SCH", local_id="S9", given_name="Pete", family_name="Barker",
+                      date_of_birth="2006-01-03", recorded_at="2008-01-10T10:00:00Z")])  # fmt: skip
+    from jigsaw.identity.linking import current_links
+
+    dup_person = next(iter(current_links([_record("SCH:S9")]).values())).person
+    assert dup_person != world.people["peter"]
+    clock.advance(minutes=1)
+    merge = person_merge(person_a=world.person("peter"), person_b=_person(dup_person),
+                         actor=Actor(name="operator"), reason="Same child")  # fmt: skip
+    clock.advance(minutes=1)
+    sw = viewer_of(world.user("sw_a"))
+    assert access_to(sw, dup_person).basis is Basis.ALLOCATION
+    assert dup_person in person_scope(sw)
+    assert "tracey" in visible(world, "sw_a")  # the adults named with him follow too
+    person_unmerge(decision=merge, actor=Actor(name="operator"), reason="Not the same")
+    clock.advance(minutes=1)
+    assert access_to(viewer_of(world.user("sw_a")), dup_person) is None
+    assert access_to(viewer_of(world.user("sw_a")), world.people["peter"]).basis is (
+        Basis.ALLOCATION
+    )
+
+
+def _record(ref: str) -> int:
+    from jigsaw.records.models import PersonRecord
+
+    agency, local_id = ref.split(":")
+    return PersonRecord.objects.get(agency__code=agency, local_id=local_id).pk
+
+
+def _person(pk: int):
+    from jigsaw.identity.models import Person
+
+    return Person.objects.get(pk=pk)
