@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import json
 import os
+import shutil
 import statistics
 import time
 from collections import Counter, defaultdict
@@ -59,7 +61,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from jigsaw.records.services import batch_ingest, file_sha256, jsonl_source
     from jigsaw.records.tests.factories import list_source
     from jigsaw.risk.models import Flag, FlagRevision
-    from jigsaw.risk.services import flags_replay
+    from jigsaw.risk.services import _replay_workers, all_persons, flags_replay
 
     call_command("migrate", verbosity=0)
     files = sorted(out.glob("*.jsonl"))
@@ -71,8 +73,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ingest_seconds = time.perf_counter() - started
     last = EventVersion.objects.order_by("-recorded_at").values_list("recorded_at", flat=True)[0]
     first = EventVersion.objects.order_by("recorded_at").values_list("recorded_at", flat=True)[0]
+    until = clock.now()
+    # The same replay in one process, on a copy of the database, for comparison.
+    alone = WORK / f"risk-{args.children}-{args.seed}-one-process.sqlite3"
+    shutil.copyfile(db, alone)
+    single = json.loads(
+        run([*JIGSAW, "replay", "--json", "--until", until.isoformat()],
+            env={"DATABASE_URL": f"sqlite:///{alone}", "JIGSAW_RISK_REPLAY_WORKERS": "1"},
+            ).stdout.strip().splitlines()[-1]
+    )  # fmt: skip
+    alone.unlink()
+    processes = _replay_workers(len(all_persons(until=until)))
     started = time.perf_counter()
-    replay = flags_replay(until=clock.now())
+    replay = flags_replay(until=until)
     replay_seconds = time.perf_counter() - started
 
     # Truth person -> Jigsaw person, through the records' latest links.
@@ -177,6 +190,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "seconds": round(replay_seconds, 1),
             "events_per_second": round(replay.events / replay_seconds, 1),
             "evaluations": replay.evaluations,
+            "processes": processes,
+            "one_process": {
+                "seconds": round(single["seconds"], 1),
+                "events_per_second": round(single["events"] / single["seconds"], 1),
+            },
             "goal_events_per_second": 30000,
         },
         "patterns": patterns,

@@ -3,11 +3,16 @@ what people record (acknowledge, action, close).
 
 The engine is pure; here its findings become flags. A finding's key is the flag's identity: a
 new key raises a flag with its first revision; new evidence or a change of severity for an open
-flag adds a revision; a closed flag is never reopened by the same episode (the key).
+flag adds a revision; a closed flag is never reopened by the same episode (the key). A flag
+whose finding is no longer returned (the child since seen, the decision since made) stays open
+as it last was: the catalogue has a named person close every flag, with a reason. Jigsaw closes
+only history loaded long after its due date ("historical").
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,7 +28,7 @@ from jigsaw.identity.selectors import links_as_of
 from jigsaw.records.models import EventSubject
 from jigsaw.risk.config import RiskSettings, risk_settings
 from jigsaw.risk.engine import Finding, evaluate
-from jigsaw.risk.loading import Snapshot, just_before
+from jigsaw.risk.loading import Snapshot
 from jigsaw.risk.models import CloseReason, EscalationLevel, Flag, FlagAction, FlagRevision
 
 SYSTEM_ACTOR = "Jigsaw"
@@ -329,6 +334,9 @@ def escalations_run(*, now: datetime | None = None) -> int:
 
 # --- replay -------------------------------------------------------------------------------
 
+# A replay of at least this many persons shares the evaluation among processes.
+REPLAY_PARALLEL_FROM = 500
+
 
 def timeline_instants(snapshot: Snapshot, person: int) -> list[datetime]:
     """When the child is evaluated in a replay: just before each moment something new about
@@ -336,27 +344,83 @@ def timeline_instants(snapshot: Snapshot, person: int) -> list[datetime]:
     time-based flag that a live tick would have raised in between still holds just before the
     next one; every flag live running raises, a replay raises too, with the same key, dates,
     severity and evidence."""
-    points = snapshot.change_points(person)
-    out = [just_before(p) for p in points[1:]]
-    out.append(snapshot.until)
-    return sorted(set(out))
+    return snapshot.instants(person)
 
 
 def timeline_findings(
     snapshot: Snapshot, person: int, cfg: RiskSettings
 ) -> list[tuple[datetime, list[Finding]]]:
-    """The child's findings at each replay instant, with when live running would have seen
-    them (the last moment something became known before that instant)."""
-    points = snapshot.change_points(person)
+    """The child's findings over the replay instants, each with when live running would have
+    seen them (the last moment something became known before that instant). Only instants where
+    a finding can differ from before are returned (see `Snapshot.timeline`)."""
+    return snapshot.timeline(person, cfg.rules)
+
+
+def _replay_workers(persons: int) -> int:
+    wanted = getattr(settings, "JIGSAW_RISK_REPLAY_WORKERS", None) or os.environ.get(
+        "JIGSAW_RISK_REPLAY_WORKERS"
+    )
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1  # the workers share the loaded rows by being forked
+    if wanted:
+        return max(1, int(wanted))
+    if persons < REPLAY_PARALLEL_FROM:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(4, cores or 1))
+
+
+Timeline = list[tuple[datetime, list[Finding]]]
+_SHARED: tuple[Snapshot, RiskSettings] | None = None  # what forked workers read
+
+
+def _timelines_part(persons: list[int]) -> tuple[list[tuple[int, Timeline]], int]:
+    assert _SHARED is not None
+    snapshot, cfg = _SHARED
+    before = snapshot.evaluations
+    done = [(p, _changes_only(timeline_findings(snapshot, p, cfg))) for p in persons]
+    return done, snapshot.evaluations - before
+
+
+def _changes_only(steps: Timeline) -> Timeline:
+    """The steps a replay keeps: each flag's first finding and each change of its severity or
+    evidence (the rest would add nothing), so that less is sent back from a worker."""
+    last: dict[str, tuple[str, tuple[Any, ...]]] = {}
     out = []
-    for at in timeline_instants(snapshot, person):
-        if not snapshot.records_of(person, at) or not snapshot.is_child(person, at):
-            continue
-        findings = evaluate(snapshot.context(person, at), cfg.rules)
-        if findings:
-            before = max((p for p in points if p <= at), default=at)
-            out.append((before, findings))
+    for before, findings in steps:
+        kept = []
+        for f in findings:
+            state = (str(f.severity), f.evidence)
+            if last.get(f.key) != state:
+                last[f.key] = state
+                kept.append(f)
+        if kept:
+            out.append((before, kept))
     return out
+
+
+def replay_timelines(
+    snapshot: Snapshot, persons: list[int], cfg: RiskSettings, *, workers: int = 1
+) -> tuple[list[tuple[int, Timeline]], int]:
+    """Every person's timeline, in the order given, and how many evaluations it took. With
+    more than one worker the persons are shared between this process and forked ones, which
+    read the snapshot already in memory and never the database; then only what a replay keeps
+    of each timeline is returned (`_changes_only`)."""
+    global _SHARED
+    if workers <= 1 or len(persons) < 2:
+        before = snapshot.evaluations
+        done = [(p, timeline_findings(snapshot, p, cfg)) for p in persons]
+        return done, snapshot.evaluations - before
+    parts = [persons[i::workers] for i in range(workers)]
+    _SHARED = (snapshot, cfg)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+            pending = pool.map_async(_timelines_part, parts[1:])
+            results = [_timelines_part(parts[0]), *pending.get()]
+    finally:
+        _SHARED = None
+    by_person = dict(item for part, _n in results for item in part)
+    return [(p, by_person[p]) for p in persons], sum(n for _part, n in results)
 
 
 def flags_replay(
@@ -367,16 +431,18 @@ def flags_replay(
     until = until or clock.now()
     cfg = risk_settings()
     persons = sorted(set(person_ids) if person_ids is not None else _all_persons(until))
-    snapshot = Snapshot(persons, until)
+    snapshot = Snapshot(persons, until, everyone=person_ids is None)
+    timelines, evaluations = replay_timelines(
+        snapshot, persons, cfg, workers=_replay_workers(len(persons))
+    )
     writer = _Writer(cfg)
+    writer.report.evaluations = evaluations
     with transaction.atomic():
         writer.load(persons)
-        for person in persons:
-            steps = timeline_findings(snapshot, person, cfg)
+        for person, steps in timelines:
             if steps:
                 writer.report.children += 1
             for before, findings in steps:
-                writer.report.evaluations += 1
                 for f in findings:
                     writer.take(person, [f], max(before, f.raised_at))
         writer.close_historical(until)

@@ -95,3 +95,49 @@ def test_social_care_naming_the_adult_with_the_child_makes_them_known(household:
                            {"local_id": "C3", "role": "partner_of_parent"}]),
     )  # fmt: skip
     assert adults_unknown_to_social_care(person=household, user=None) == []
+
+
+def test_rows_read_once_give_each_persons_household_at_any_moment(household: Person) -> None:
+    from jigsaw.identity.households import HouseholdRows, household_build
+
+    everyone = sorted(Person.objects.values_list("pk", flat=True))
+    end = parse_instant("2008-01-01", end_of_day=True)
+    rows = HouseholdRows.load(person_ids=everyone, until=end)
+    for moment in ("2007-01-01", "2007-03-01", "2007-03-02", "2007-12-31"):
+        at = parse_instant(moment, end_of_day=True)
+        for pk in everyone:
+            assert (
+                rows.household(pk, at).as_dict()
+                == household_build(person_id=pk, as_of=at).as_dict()
+            ), (pk, moment)
+
+
+def test_where_a_source_came_from_and_when_it_was_recorded(household: Person) -> None:
+    h = household_of(person=household, user=None)
+    tomasz = next(m for m in h.members if m.name == "Tomasz Nowak")
+    [change] = tomasz.sources
+    assert (change.reference, change.recorded_at) == ("HC-1", parse_instant(
+        "2007-03-02T09:00:00Z", end_of_day=False
+    ))  # fmt: skip
+    grace = next(m for m in h.members if m.name == "Grace Okafor")
+    assert {s.reference for s in grace.sources} == {"C2", "G2"}
+    assert len(grace.record_ids) == 2
+
+
+def test_a_household_says_when_the_clock_alone_will_change_it() -> None:
+    h = home("12 Acacia Road", "N17 6AB", "2005-01-01")
+    send(
+        *AGENCIES,
+        person("GP", "G1", "Amara", "Okafor", "2005-05-14", sex="F", **h),
+        # A sibling who turns 18 on 1 Mar 2008, so becomes one of the adults then.
+        person("GP", "G3", "Kemi", "Okafor", "1990-03-01", sex="F", **h),
+    )
+    from jigsaw.identity.households import household_build
+
+    child = person_of("GP:G1")
+    before = household_build(person_id=child, as_of=parse_instant("2008-01-01", end_of_day=True))
+    assert [m.adult for m in before.members] == [False]
+    assert before.same_until == parse_instant("2008-02-29", end_of_day=True)
+    after = household_build(person_id=child, as_of=parse_instant("2008-03-01", end_of_day=False))
+    assert [m.adult for m in after.members] == [True]
+    assert after.same_until is None

@@ -8,7 +8,7 @@ Build an `EvaluationContext` for one child as known at a clock time, call `evalu
 from __future__ import annotations
 
 from jigsaw.risk.engine.config import DEFAULT_CONFIG, Config, ConfigError
-from jigsaw.risk.engine.evaluate import evaluate
+from jigsaw.risk.engine.evaluate import evaluate, in_order
 from jigsaw.risk.engine.findings import EvidenceRef, Finding, Severity
 from jigsaw.risk.engine.model import (
     Child,
@@ -20,6 +20,7 @@ from jigsaw.risk.engine.model import (
     Period,
     PersonId,
     Subject,
+    household_known,
 )
 from jigsaw.risk.engine.rules import CATALOGUE_ORDER, RULES, Rule, rule_by_id
 
@@ -43,5 +44,7 @@ __all__ = [
     "Severity",
     "Subject",
     "evaluate",
+    "household_known",
+    "in_order",
     "rule_by_id",
 ]

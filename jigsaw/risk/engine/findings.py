@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from jigsaw.core.workdays import due_within_working_days
 from jigsaw.risk.engine.model import Event, HouseholdSource, PersonId
-from jigsaw.risk.engine.timing import start_of_uk_day
+from jigsaw.risk.engine.timing import deadline_after_working_days, start_of_uk_day
 
 
 class Severity(StrEnum):
@@ -28,7 +27,7 @@ class Severity(StrEnum):
         return _WORKING_DAYS[self]
 
     def due_by(self, since: datetime) -> datetime:
-        return due_within_working_days(since, self.working_days)
+        return deadline_after_working_days(since, self.working_days)
 
 
 _RANK = {Severity.IMMEDIATE: 0, Severity.HIGH: 1, Severity.MEDIUM: 2}

@@ -22,12 +22,22 @@ PersonId = int | str
 # Roles in which an event is about the child themself (not, say, a teenage parent's own baby).
 ABOUT_CHILD_ROLES = frozenset({"child", "victim"})
 INJURY_EVENT_TYPES = frozenset({"injury_observed", "ae_attendance"})
+# What rules that read only events listing injuries say they read (see `Rule.reads`).
+INJURIES = "injuries"
 
 
 def _aware(value: datetime, what: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{what} must be an aware datetime")
     return value
+
+
+def injuries_listed(type_: str, details: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The injuries an event of this type and these details lists."""
+    raw = details.get("injuries")
+    if type_ not in INJURY_EVENT_TYPES or not isinstance(raw, list | tuple):
+        return []
+    return [i for i in raw if isinstance(i, Mapping)]
 
 
 @dataclass(frozen=True)
@@ -79,10 +89,7 @@ class Event:
     @property
     def injuries(self) -> list[Mapping[str, Any]]:
         """The injuries listed, ignoring anything that is not an injury object."""
-        raw = self.details.get("injuries")
-        if self.type not in INJURY_EVENT_TYPES or not isinstance(raw, list | tuple):
-            return []
-        return [i for i in raw if isinstance(i, Mapping)]
+        return injuries_listed(self.type, self.details)
 
     def flag(self, name: str) -> bool | None:
         """A yes/no detail: True, False or None when missing or not a boolean."""
@@ -195,6 +202,27 @@ class Period:
         return self.start.occurred_at <= at and (self.end is None or at < self.end.occurred_at)
 
 
+def _known(event: Event, now: datetime) -> bool:
+    return event.recorded_at <= now and event.occurred_at <= now
+
+
+def household_known(
+    household: Iterable[HouseholdMember], now: datetime
+) -> tuple[HouseholdMember, ...]:
+    """The household as known at `now`: each member with the sources and events then recorded
+    (and happened), in a fixed order; a member nobody had yet placed there is left out."""
+    members = []
+    for m in household:
+        sources = tuple(s for s in m.sources if s.recorded_at <= now)
+        if m.sources and not sources:
+            continue  # nobody had yet said they were there
+        kept = tuple(sorted((e for e in m.events if _known(e, now)), key=Event.sort_key))
+        if sources != m.sources or kept != m.events:
+            m = replace(m, sources=sources, events=kept)
+        members.append(m)
+    return tuple(sorted(members, key=lambda m: (str(m.person_id), m.name)))
+
+
 class EvaluationContext:
     """One child as known at `now` (an aware datetime).
 
@@ -215,19 +243,10 @@ class EvaluationContext:
         self.events: tuple[Event, ...] = tuple(
             sorted((e for e in events if self._known(e)), key=Event.sort_key)
         )
-        members = []
-        for m in household:
-            sources = tuple(s for s in m.sources if s.recorded_at <= now)
-            if m.sources and not sources:
-                continue  # nobody had yet said they were there
-            kept = tuple(sorted((e for e in m.events if self._known(e)), key=Event.sort_key))
-            members.append(replace(m, sources=sources, events=kept))
-        self.household: tuple[HouseholdMember, ...] = tuple(
-            sorted(members, key=lambda m: (str(m.person_id), m.name))
-        )
+        self.household: tuple[HouseholdMember, ...] = household_known(household, now)
 
     def _known(self, event: Event) -> bool:
-        return event.recorded_at <= self.now and event.occurred_at <= self.now
+        return _known(event, self.now)
 
     @property
     def today(self) -> date:

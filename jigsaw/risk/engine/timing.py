@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import calendar
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from jigsaw.core.dates import UK, uk_date
-from jigsaw.core.workdays import due_within_working_days, end_of_uk_day
+from jigsaw.core.workdays import add_working_days, due_within_working_days, end_of_uk_day
 
 __all__ = [
     "add_months",
@@ -92,7 +93,15 @@ def start_of_uk_day(d: date) -> datetime:
 
 def deadline_after_working_days(at: datetime, n: int) -> datetime:
     """The end of the n-th working day after the UK date of `at`."""
-    return due_within_working_days(at, n)
+    if at.tzinfo is None:
+        return due_within_working_days(at, n)  # which says why not
+    return _working_days_end(uk_date(at), n)
+
+
+@lru_cache(maxsize=65536)
+def _working_days_end(day: date, n: int) -> datetime:
+    # Counting working days is the costly part of a due date, and the same few days recur.
+    return end_of_uk_day(add_working_days(day, n))
 
 
 def deadline_after_months(at: datetime, months: int) -> datetime:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from jigsaw.records.tests.factories import EventObj
 from jigsaw.risk.models import FlagRevision
 from jigsaw.risk.services import (
     FlagError,
     flag_acknowledge,
     flag_action_record,
     flag_close,
+    flags_replay,
     flags_tick,
 )
 from jigsaw.risk.tests.helpers import AGENCIES, bruise, child, one, send, stored, utc
@@ -100,3 +104,86 @@ def test_a_bank_holiday_in_the_window_is_not_a_working_day(clock) -> None:
     clock.set(utc("2008-05-28T09:00:00"))
     flags_tick()
     assert one("bruise-high-risk-site").escalation == "team_manager"
+
+
+# A flag whose condition stops holding stays open for a person to close: the catalogue has a
+# named person record every decision and close every flag with a reason.
+
+
+def _conference(event_id: str, occurred: str, outcome: str = "plan") -> Any:
+    return EventObj(
+        agency="CSC", event_id=event_id, type="cp_conference", occurred_at=occurred,
+        recorded_at=occurred, subjects=[{"local_id": "C-1", "role": "child"}],
+        details={"conference": "initial", "outcome": outcome},
+    )  # fmt: skip
+
+
+def _visit(event_id: str, occurred: str) -> Any:
+    return EventObj(
+        agency="CSC", event_id=event_id, type="home_visit", occurred_at=occurred,
+        recorded_at=occurred, subjects=[{"local_id": "C-1", "role": "child"}],
+        details={"child_seen": True, "seen_alone": True},
+    )  # fmt: skip
+
+
+def _referral(event_id: str, occurred: str) -> Any:
+    return EventObj(
+        agency="NMUH", event_id=event_id, type="concern_raised", occurred_at=occurred,
+        recorded_at=occurred, subjects=[{"local_id": "H-1", "role": "child"}],
+        details={"category": "physical", "referred_to_social_care": True},
+    )  # fmt: skip
+
+
+def _decision(event_id: str, occurred: str) -> Any:
+    return EventObj(
+        agency="CSC", event_id=event_id, type="referral_decision", occurred_at=occurred,
+        recorded_at=occurred, subjects=[{"local_id": "C-1", "role": "child"}],
+        details={"decision": "assessment"},
+    )  # fmt: skip
+
+
+def test_a_visit_made_late_leaves_the_not_seen_flag_open(clock) -> None:
+    clock.set(utc("2008-01-07T12:00:00"))  # a Monday
+    send(*AGENCIES, child(dob="2006-06-01"), child(agency="CSC", local_id="C-1", dob="2006-06-01"),
+         _conference("CP1", "2008-01-07T10:00:00Z"))  # fmt: skip
+    clock.set(utc("2008-01-23T12:00:00"))  # 10 working days have gone without a visit
+    flags_tick()
+    raised = one("child-not-seen")
+    assert raised.state == "open"
+    clock.set(utc("2008-01-24T12:00:00"))
+    send(_visit("V1", "2008-01-24T10:00:00Z"))
+    flags_tick()
+    view = one("child-not-seen")
+    # Still open, saying what it said, and nothing recorded by Jigsaw but the escalations that
+    # an unacknowledged flag past its due date gets.
+    assert view.state == "open"
+    assert (view.severity, view.evidence, view.reason) == (
+        raised.severity, raised.evidence, raised.reason,
+    )  # fmt: skip
+    assert {a.kind for a in view.actions} == {"escalated"}
+    assert FlagRevision.objects.filter(flag=stored("child-not-seen")).count() == 1
+    # The person who checks it closes it, with the reason.
+    flag_close(flag=stored("child-not-seen"), user=None, name="Sam Taylor",
+               reason="action_taken", text="Visited on 24 Jan; seen alone.")  # fmt: skip
+    assert one("child-not-seen").state == "closed"
+
+
+def test_a_decision_recorded_late_leaves_the_overdue_flag_open_and_escalating(clock) -> None:
+    clock.set(utc("2008-01-07T12:00:00"))  # a Monday
+    send(*AGENCIES, child(dob="2006-06-01"), child(agency="CSC", local_id="C-1", dob="2006-06-01"),
+         _referral("R1", "2008-01-07T10:00:00Z"))  # fmt: skip
+    clock.set(utc("2008-01-09T09:00:00"))  # the decision was due by the end of the 8th
+    flags_tick()
+    assert one("referral-decision-overdue").state == "open"
+    send(_decision("D1", "2008-01-09T08:00:00Z"))
+    clock.set(utc("2008-01-11T09:00:00"))
+    flags_tick()
+    view = one("referral-decision-overdue")
+    assert view.state == "open"
+    assert not [a for a in view.actions if a.kind == "closed"]
+    # Nobody has acknowledged it: it still reaches the head of service.
+    assert view.escalation == "head_of_service"
+    # Replaying the history raises nothing new and closes nothing.
+    report = flags_replay()
+    assert (report.flags_raised, report.revisions, report.historical) == (0, 0, 0)
+    assert one("referral-decision-overdue").state == "open"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Generic, TypeVar
+from datetime import date, datetime, timedelta
+from typing import Any, Generic, TypeVar
 
 from jigsaw.risk.engine.findings import EvidenceRef, Finding, Flag, Severity
-from jigsaw.risk.engine.model import EvaluationContext, Event, Period
+from jigsaw.risk.engine.model import INJURIES, EvaluationContext, Event, Period
+from jigsaw.risk.engine.timing import start_of_uk_day
 
 # Who acts on a flag, as the Django layer names roles.
 SOCIAL_WORKER = "social_worker"
@@ -16,6 +17,18 @@ TEAM_MANAGER = "team_manager"
 HEALTH_PRACTITIONER = "health_practitioner"
 MASH_PRACTITIONER = "mash_practitioner"
 SCHOOL_DSL = "school_dsl"
+
+# The events the statuses (plan, section 47, assessment, care) are read from.
+STATUS_TYPES = (
+    "cp_conference",
+    "strategy_discussion",
+    "section47_outcome",
+    "assessment",
+    "placement",
+)
+# In `reads`, the events that list injuries (an A&E attendance or injury report with injuries):
+# the injury rules read nothing else of either type.
+INJURY_TYPES = (INJURIES,)
 
 
 @dataclass(frozen=True)
@@ -28,8 +41,33 @@ class RuleSettings:
 S = TypeVar("S", bound=RuleSettings)
 
 
+def _reads_nothing(settings: Any) -> tuple[str, ...]:
+    return ()
+
+
 @dataclass(frozen=True)
 class Rule(Generic[S]):
+    """A catalogue rule. Besides its check, a rule says what its findings depend on, so that a
+    replay can evaluate it only when something it reads has changed:
+
+    - `reads`: the event types it looks at (the child's own, and for a household rule the
+      members'; `INJURIES` stands for events that list injuries); the child themself (date
+      of birth) always counts.
+    - `needs`: groups of those types: the rule finds nothing until the child (or, for a
+      household rule, the household) has an event of a type from each group. Without it, one
+      group: everything it reads.
+    - `household`: for a rule that looks at the household, groups of event types without
+      which the household cannot change its findings: until the child or someone in the
+      household has an event of a type from each group, the rule finds the same whoever
+      lives there.
+    - `steady_until`: for a rule whose findings can change with the clock alone (deadlines,
+      ages, a member's arrival), the last moment at which, with the same data, its findings
+      keep their keys, severities and evidence (None: until the data changes). A rule without
+      it depends on the data only.
+    - `dated_wording`: its reasons say how long something has lasted or how old the child is
+      now, so their wording changes as the clock moves even when nothing else does.
+    """
+
     id: str
     title: str
     basis: str
@@ -37,6 +75,11 @@ class Rule(Generic[S]):
     owner: str
     settings: type[S]
     check: Callable[[EvaluationContext, S], Iterable[Flag]]
+    reads: Callable[[S], Iterable[str]] = _reads_nothing
+    needs: Callable[[S], Iterable[Iterable[str]]] | None = None
+    household: Callable[[S], Iterable[Iterable[str]]] | None = None
+    steady_until: Callable[[EvaluationContext, S], datetime | None] | None = None
+    dated_wording: bool = False
 
     def evaluate(self, context: EvaluationContext, settings: S | None = None) -> list[Finding]:
         settings = self.settings() if settings is None else settings
@@ -60,6 +103,35 @@ class Rule(Generic[S]):
             raised_at=flag.raised_at,
             due_by=flag.severity.due_by(severity_at),
         )
+
+
+def status_starts(statuses: Iterable[str]) -> tuple[str, ...]:
+    """The event types that can start these statuses (plan, section47, assessment, care)."""
+    starts = {
+        "plan": "cp_conference",
+        "section47": "strategy_discussion",
+        "assessment": "assessment",
+        "care": "placement",
+    }
+    return tuple(starts[s] for s in statuses if s in starts)
+
+
+def earliest(*moments: datetime | None) -> datetime | None:
+    """The earliest of the moments given (None when there are none)."""
+    known = [m for m in moments if m is not None]
+    return min(known) if known else None
+
+
+def until_deadline(context: EvaluationContext, deadline: datetime) -> datetime | None:
+    """A deadline rule fires once the clock is past `deadline`: steady until then, and after
+    that until the data changes."""
+    return deadline if context.now <= deadline else None
+
+
+def until_day(context: EvaluationContext, day: date) -> datetime | None:
+    """Steady until the UK day `day` begins (None once it has)."""
+    start = start_of_uk_day(day)
+    return start - timedelta(microseconds=1) if context.now < start else None
 
 
 def first_knowable(

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from jigsaw.core.workdays import working_days_between
 from jigsaw.risk.engine.findings import Flag, Severity, episode_of, knowable
-from jigsaw.risk.engine.model import EvaluationContext, Event
+from jigsaw.risk.engine.model import EvaluationContext, Event, Period
 from jigsaw.risk.engine.rules.base import (
+    INJURY_TYPES,
     SOCIAL_WORKER,
+    STATUS_TYPES,
     TEAM_MANAGER,
     Rule,
     RuleSettings,
@@ -19,9 +21,16 @@ from jigsaw.risk.engine.rules.base import (
     first_knowable,
     status_phrase,
     status_stretch,
+    until_day,
+    until_deadline,
     with_dob_note,
 )
-from jigsaw.risk.engine.timing import day_phrase, deadline_after_working_days, years_old
+from jigsaw.risk.engine.timing import (
+    add_months,
+    day_phrase,
+    deadline_after_working_days,
+    years_old,
+)
 
 # cp-child-unscheduled-care
 
@@ -63,6 +72,8 @@ cp_child_unscheduled_care = Rule(
     owner=SOCIAL_WORKER,
     settings=UnscheduledCareSettings,
     check=_unscheduled_care,
+    reads=lambda settings: (*settings.event_types, *STATUS_TYPES),
+    needs=lambda settings: (settings.event_types, ("cp_conference", "placement")),
 )
 
 
@@ -79,17 +90,33 @@ class ChildNotSeenSettings(RuleSettings):
     visiting_sectors: tuple[str, ...] = ("social_care",)
 
 
-def _child_not_seen(context: EvaluationContext, settings: ChildNotSeenSettings) -> Iterator[Flag]:
+def _last_seen(
+    context: EvaluationContext, settings: ChildNotSeenSettings
+) -> tuple[Period, list[Event], Event, datetime] | None:
+    """The plan, the visits that saw the child during it, the one the clock runs from, and the
+    deadline for the next."""
     plan = context.plan_at()
     if plan is None:
-        return
+        return None
     seen = [
         e
         for e in visits(context, settings.visiting_sectors)
         if e.flag("child_seen") is True and e.occurred_at >= plan.start.occurred_at
     ]
     anchor = seen[-1] if seen else plan.start
-    deadline = deadline_after_working_days(anchor.occurred_at, settings.working_days)
+    return (
+        plan,
+        seen,
+        anchor,
+        deadline_after_working_days(anchor.occurred_at, settings.working_days),
+    )
+
+
+def _child_not_seen(context: EvaluationContext, settings: ChildNotSeenSettings) -> Iterator[Flag]:
+    found = _last_seen(context, settings)
+    if found is None:
+        return
+    plan, seen, anchor, deadline = found
     if context.now <= deadline:
         return
     since = (
@@ -120,6 +147,14 @@ child_not_seen = Rule(
     owner=SOCIAL_WORKER,
     settings=ChildNotSeenSettings,
     check=_child_not_seen,
+    reads=lambda settings: ("cp_conference", "home_visit"),
+    needs=lambda settings: (("cp_conference",),),
+    steady_until=lambda context, settings: (
+        None
+        if (found := _last_seen(context, settings)) is None
+        else until_deadline(context, found[3])
+    ),
+    dated_wording=True,
 )
 
 
@@ -185,6 +220,8 @@ no_access_visit = Rule(
     owner=TEAM_MANAGER,
     settings=NoAccessVisitSettings,
     check=_no_access_visit,
+    reads=lambda settings: ("home_visit", *STATUS_TYPES),
+    needs=lambda settings: (("home_visit",), ("cp_conference", "strategy_discussion")),
 )
 
 
@@ -199,14 +236,11 @@ class NotSeenAloneSettings(RuleSettings):
     visiting_sectors: tuple[str, ...] = ("social_care",)
 
 
-def _not_seen_alone(context: EvaluationContext, settings: NotSeenAloneSettings) -> Iterator[Flag]:
-    stretch = status_stretch(context, [*context.plan_periods, *context.section47_periods])
-    dob = context.child.date_of_birth
-    if not stretch or dob is None:
-        return
-    age = years_old(dob, context.today)
-    if age is None or age < settings.from_age_years:
-        return
+def _not_seen_alone_grounds(
+    context: EvaluationContext, settings: NotSeenAloneSettings, stretch: list[Period]
+) -> tuple[list[Event], list[str], list[datetime]]:
+    """The visits since the child was last seen alone, what is wrong with them, and when each
+    ground became known."""
     start = stretch[0].start.occurred_at
     seen = [
         e
@@ -215,9 +249,10 @@ def _not_seen_alone(context: EvaluationContext, settings: NotSeenAloneSettings) 
     ]
     alone = [i for i, e in enumerate(seen) if e.flag("seen_alone") is True]
     since = seen[alone[-1] + 1 :] if alone else seen
+    grounds: list[str] = []
+    moments: list[datetime] = []
     if not since:
-        return
-    grounds, moments = [], []
+        return since, grounds, moments
     if len(since) >= settings.visits:
         grounds.append(
             f"not seen alone at the last {len(since)} visits ("
@@ -234,6 +269,18 @@ def _not_seen_alone(context: EvaluationContext, settings: NotSeenAloneSettings) 
             "alone, with no reason given"
         )
         moments.append(min(e.knowable_at for e in unexplained))
+    return since, grounds, moments
+
+
+def _not_seen_alone(context: EvaluationContext, settings: NotSeenAloneSettings) -> Iterator[Flag]:
+    stretch = status_stretch(context, [*context.plan_periods, *context.section47_periods])
+    dob = context.child.date_of_birth
+    if not stretch or dob is None:
+        return
+    age = years_old(dob, context.today)
+    if age is None or age < settings.from_age_years:
+        return
+    since, grounds, moments = _not_seen_alone_grounds(context, settings, stretch)
     if not grounds:
         return
     raised = min(moments)
@@ -253,6 +300,24 @@ def _not_seen_alone(context: EvaluationContext, settings: NotSeenAloneSettings) 
     )
 
 
+def _not_seen_alone_steady(
+    context: EvaluationContext, settings: NotSeenAloneSettings
+) -> datetime | None:
+    stretch = status_stretch(context, [*context.plan_periods, *context.section47_periods])
+    dob = context.child.date_of_birth
+    if not stretch or dob is None:
+        return None
+    # `years_old` reaches the age on this day.
+    old_enough = add_months(dob, settings.from_age_years * 12)
+    if context.today < old_enough:
+        return until_day(context, old_enough)
+    _since, grounds, moments = _not_seen_alone_grounds(context, settings, stretch)
+    if not grounds:
+        return None
+    escalates = min(moments) + timedelta(weeks=settings.high_after_weeks)
+    return escalates - timedelta(microseconds=1) if context.now < escalates else None
+
+
 not_seen_alone = Rule(
     id="not-seen-alone",
     title="Child not seen alone",
@@ -261,6 +326,10 @@ not_seen_alone = Rule(
     owner=SOCIAL_WORKER,
     settings=NotSeenAloneSettings,
     check=_not_seen_alone,
+    reads=lambda settings: ("home_visit", *STATUS_TYPES),
+    needs=lambda settings: (("home_visit",), ("cp_conference", "strategy_discussion")),
+    steady_until=_not_seen_alone_steady,
+    dated_wording=True,
 )
 
 
@@ -278,19 +347,30 @@ class UnassessedCarerSettings(RuleSettings):
     injury_before_enquiry_days: int = 30
 
 
+def _unassessed_placement(
+    context: EvaluationContext, settings: UnassessedCarerSettings
+) -> tuple[Event, datetime] | None:
+    """The current placement with family or friends without an assessment or checks, and when
+    they were due."""
+    placements = context.of_type("placement")
+    if not placements:
+        return None
+    current = placements[-1]
+    if current.text("carer_type") != "family_friends" or current.flag("ended") is True:
+        return None
+    done = [current.flag("viability_assessed") is True, current.flag("checks_completed") is True]
+    if all(done) if settings.require_both else any(done):
+        return None
+    return current, deadline_after_working_days(current.occurred_at, settings.working_days)
+
+
 def _unassessed_carer(
     context: EvaluationContext, settings: UnassessedCarerSettings
 ) -> Iterator[Flag]:
-    placements = context.of_type("placement")
-    if not placements:
+    found = _unassessed_placement(context, settings)
+    if found is None:
         return
-    current = placements[-1]
-    if current.text("carer_type") != "family_friends" or current.flag("ended") is True:
-        return
-    done = [current.flag("viability_assessed") is True, current.flag("checks_completed") is True]
-    if all(done) if settings.require_both else any(done):
-        return
-    deadline = deadline_after_working_days(current.occurred_at, settings.working_days)
+    current, deadline = found
     if context.now <= deadline:
         return
     raised = max(deadline, current.knowable_at)
@@ -339,6 +419,14 @@ unassessed_carer = Rule(
     owner=SOCIAL_WORKER,
     settings=UnassessedCarerSettings,
     check=_unassessed_carer,
+    reads=lambda settings: ("placement", "concern_raised", *INJURY_TYPES, *STATUS_TYPES),
+    needs=lambda settings: (("placement",),),
+    steady_until=lambda context, settings: (
+        None
+        if (found := _unassessed_placement(context, settings)) is None
+        else until_deadline(context, found[1])
+    ),
+    dated_wording=True,
 )
 
 RULES = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from jigsaw.risk.engine.findings import Flag, Severity, episode_of, knowable
 from jigsaw.risk.engine.model import (
@@ -17,16 +18,20 @@ from jigsaw.risk.engine.model import (
 from jigsaw.risk.engine.rules.base import (
     SCHOOL_DSL,
     SOCIAL_WORKER,
+    STATUS_TYPES,
     Rule,
     RuleSettings,
     agencies_phrase,
     chains,
+    earliest,
     first_knowable,
     owner_for_case,
     status_phrase,
+    status_starts,
     status_stretch,
+    until_day,
 )
-from jigsaw.risk.engine.timing import day_phrase, within_months
+from jigsaw.risk.engine.timing import day_phrase, end_of_uk_day, within_months
 
 SERIOUS_OFFENCES = ("violence", "sexual", "child_cruelty")
 
@@ -52,6 +57,19 @@ def placed_by(sources: tuple[HouseholdSource, ...]) -> str:
     since = [s.since for s in sources if s.since]
     text = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
     return f"{text} (since {day_phrase(min(since))})" if since else text
+
+
+def membership_steady(context: EvaluationContext, settings: object = None) -> datetime | None:
+    """Who is in the household now changes with the clock when a member's arrival or leaving
+    date is still to come."""
+    today = context.today
+    moments = []
+    for m in context.household:
+        if m.since is not None and m.since > today:
+            moments.append(until_day(context, m.since))
+        if m.until is not None and m.until >= today:
+            moments.append(end_of_uk_day(m.until))
+    return earliest(*moments)
 
 
 def first_source(member: HouseholdMember) -> list[HouseholdSource]:
@@ -123,6 +141,10 @@ unknown_adult_in_household = Rule(
     owner=SOCIAL_WORKER,
     settings=UnknownAdultSettings,
     check=_unknown_adult,
+    reads=lambda settings: ("offence_record", *STATUS_TYPES),
+    needs=lambda settings: (status_starts(settings.statuses),),
+    household=lambda settings: (status_starts(settings.statuses),),
+    steady_until=membership_steady,
 )
 
 
@@ -163,6 +185,10 @@ adult_risk_in_household = Rule(
     owner=SOCIAL_WORKER,
     settings=AdultRiskSettings,
     check=_adult_risk,
+    reads=lambda settings: ("offence_record", *STATUS_TYPES),
+    needs=lambda settings: (("offence_record",),),
+    household=lambda settings: (("offence_record",),),
+    steady_until=membership_steady,
 )
 
 
@@ -254,6 +280,8 @@ domestic_abuse_child_present = Rule(
     owner=SCHOOL_DSL,
     settings=DomesticAbuseSettings,
     check=_domestic_abuse,
+    reads=lambda settings: ("police_incident",),
+    household=lambda settings: (("police_incident",),),
 )
 
 
@@ -271,6 +299,9 @@ class ToxicTrioSettings(RuleSettings):
     window_months: int = 12
 
 
+TRIO_TYPES = ("police_incident", "adult_mental_health_contact", "substance_misuse_contact")
+
+
 def _strand(e: Event) -> str:
     return "domestic_abuse" if e.type == "police_incident" else e.type
 
@@ -286,6 +317,8 @@ def _toxic_trio(context: EvaluationContext, settings: ToxicTrioSettings) -> Iter
 
     def window_with_all(known: list[Event]) -> list[Event]:
         """The most recent window's events, when it holds all three strands."""
+        if not {_strand(e) for e in known} >= set(_TRIO):
+            return []  # no window can hold a strand that is missing altogether
         for end in sorted(known, key=Event.sort_key, reverse=True):
             inside = [
                 e
@@ -331,6 +364,9 @@ toxic_trio = Rule(
     owner=SOCIAL_WORKER,
     settings=ToxicTrioSettings,
     check=_toxic_trio,
+    reads=lambda settings: TRIO_TYPES,
+    needs=lambda settings: tuple((t,) for t in TRIO_TYPES),  # all three
+    household=lambda settings: tuple((t,) for t in TRIO_TYPES),
 )
 
 RULES = (

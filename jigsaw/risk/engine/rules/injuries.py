@@ -19,9 +19,11 @@ from jigsaw.risk.engine.findings import Flag, Severity, episode_of, knowable
 from jigsaw.risk.engine.model import EvaluationContext, Event
 from jigsaw.risk.engine.rules.base import (
     HEALTH_PRACTITIONER,
+    INJURY_TYPES,
     MASH_PRACTITIONER,
     SCHOOL_DSL,
     SOCIAL_WORKER,
+    STATUS_TYPES,
     TEAM_MANAGER,
     Rule,
     RuleSettings,
@@ -174,6 +176,7 @@ injury_non_mobile = Rule(
     ),
     owner=HEALTH_PRACTITIONER,
     settings=InjuryNonMobileSettings,
+    reads=lambda settings: INJURY_TYPES,
     check=_injury_non_mobile,
 )
 
@@ -267,6 +270,7 @@ bruise_high_risk_site = Rule(
     action="Paediatric review including a bleeding-disorder screen",
     owner=HEALTH_PRACTITIONER,
     settings=BruiseHighRiskSiteSettings,
+    reads=lambda settings: INJURY_TYPES,
     check=_bruise_high_risk_site,
 )
 
@@ -321,6 +325,7 @@ fracture_young_child = Rule(
     action="Paediatric assessment and skeletal survey per local protocol; strategy discussion",
     owner=HEALTH_PRACTITIONER,
     settings=FractureYoungChildSettings,
+    reads=lambda settings: INJURY_TYPES,
     check=_fracture_young_child,
 )
 
@@ -399,6 +404,7 @@ injury_unexplained = Rule(
     action="Discuss with children's social care the same working day",
     owner=HEALTH_PRACTITIONER,
     settings=InjuryUnexplainedSettings,
+    reads=lambda settings: INJURY_TYPES,
     check=_injury_unexplained,
 )
 
@@ -499,6 +505,8 @@ repeated_injury = Rule(
     action="Manager review of the chronology; strategy discussion if not already held",
     owner=TEAM_MANAGER,
     settings=RepeatedInjurySettings,
+    reads=lambda settings: (*INJURY_TYPES, *STATUS_TYPES),
+    needs=lambda settings: (INJURY_TYPES,),
     check=_repeated_injury,
 )
 

@@ -11,7 +11,9 @@ from jigsaw.risk.engine.findings import Flag, Severity, episode_of, knowable
 from jigsaw.risk.engine.model import EvaluationContext, Event
 from jigsaw.risk.engine.rules.base import (
     HEALTH_PRACTITIONER,
+    INJURY_TYPES,
     MASH_PRACTITIONER,
+    STATUS_TYPES,
     TEAM_MANAGER,
     Rule,
     RuleSettings,
@@ -76,6 +78,8 @@ def _multi_agency(context: EvaluationContext, settings: MultiAgencySettings) -> 
         return best
 
     def holds(known: list[Event]) -> bool:
+        if len({e.agency for e in known}) < settings.agencies:
+            return False  # no window can hold more agencies than there are
         return len({e.agency for e in widest(known)}) >= settings.agencies
 
     for chain in chains(events, lambda a, b: b.day - a.day <= window):
@@ -105,6 +109,9 @@ multi_agency_concerns = Rule(
     owner=MASH_PRACTITIONER,
     settings=MultiAgencySettings,
     check=_multi_agency,
+    reads=lambda settings: ("police_incident", "concern_raised", *INJURY_TYPES, *STATUS_TYPES),
+    needs=lambda settings: (("police_incident", "concern_raised", *INJURY_TYPES),),
+    household=lambda settings: (("police_incident",),),  # members' police incidents
 )
 
 
@@ -174,6 +181,8 @@ repeat_contacts = Rule(
     owner=TEAM_MANAGER,
     settings=RepeatContactsSettings,
     check=_repeat_contacts,
+    reads=lambda settings: ("concern_raised", "referral_decision"),
+    needs=lambda settings: (("concern_raised",), ("referral_decision",)),
 )
 
 
@@ -251,6 +260,8 @@ was_not_brought = Rule(
     owner=HEALTH_PRACTITIONER,
     settings=WasNotBroughtSettings,
     check=_was_not_brought,
+    reads=lambda settings: ("appointment_missed", "cp_conference"),
+    needs=lambda settings: (("appointment_missed",),),
 )
 
 RULES = (multi_agency_concerns, repeat_contacts, was_not_brought)

@@ -6,18 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from jigsaw.core.dates import uk_date
 from jigsaw.core.workdays import working_days_between
 from jigsaw.risk.engine.findings import Flag, Severity, episode_of, knowable
-from jigsaw.risk.engine.model import EvaluationContext, Event
+from jigsaw.risk.engine.model import EvaluationContext, Event, Period
 from jigsaw.risk.engine.rules.base import (
     MASH_PRACTITIONER,
     SOCIAL_WORKER,
+    STATUS_TYPES,
     TEAM_MANAGER,
     Rule,
     RuleSettings,
+    earliest,
+    until_deadline,
     with_dob_note,
 )
 from jigsaw.risk.engine.timing import (
@@ -43,9 +46,10 @@ class ReferralDecisionSettings(RuleSettings):
     working_days: int = 1
 
 
-def _referral_decision(
+def _unanswered(
     context: EvaluationContext, settings: ReferralDecisionSettings
-) -> Iterator[Flag]:
+) -> Iterator[tuple[Event, datetime]]:
+    """Each referral with no decision on or after it, and when its decision was due."""
     decisions = context.of_type("referral_decision")
     for referral in context.of_type("concern_raised"):
         if referral.flag("referred_to_social_care") is not True:
@@ -53,7 +57,13 @@ def _referral_decision(
         if any(d.occurred_at >= referral.occurred_at for d in decisions):
             continue
         # The clock starts when the referral could be known, not before it was recorded.
-        deadline = deadline_after_working_days(referral.knowable_at, settings.working_days)
+        yield referral, deadline_after_working_days(referral.knowable_at, settings.working_days)
+
+
+def _referral_decision(
+    context: EvaluationContext, settings: ReferralDecisionSettings
+) -> Iterator[Flag]:
+    for referral, deadline in _unanswered(context, settings):
         if context.now <= deadline:
             continue
         category = referral.text("category").replace("_", " ")
@@ -80,6 +90,11 @@ referral_decision_overdue = Rule(
     owner=MASH_PRACTITIONER,
     settings=ReferralDecisionSettings,
     check=_referral_decision,
+    reads=lambda settings: ("concern_raised", "referral_decision"),
+    needs=lambda settings: (("concern_raised",),),
+    steady_until=lambda context, settings: earliest(
+        *(until_deadline(context, deadline) for _r, deadline in _unanswered(context, settings))
+    ),
 )
 
 
@@ -98,7 +113,7 @@ def _assessment_overdue(
     if period is None:
         return
     start = period.start
-    deadline = deadline_after_working_days(start.occurred_at, settings.working_days)
+    deadline = _assessment_due(start, settings)
     if context.now <= deadline:
         return
     days = working_days_between(start.day, context.today)
@@ -115,6 +130,10 @@ def _assessment_overdue(
     )
 
 
+def _assessment_due(start: Event, settings: AssessmentOverdueSettings) -> datetime:
+    return deadline_after_working_days(start.occurred_at, settings.working_days)
+
+
 assessment_overdue = Rule(
     id="assessment-overdue",
     title="Assessment overdue",
@@ -123,6 +142,13 @@ assessment_overdue = Rule(
     owner=TEAM_MANAGER,
     settings=AssessmentOverdueSettings,
     check=_assessment_overdue,
+    reads=lambda settings: ("assessment",),
+    steady_until=lambda context, settings: (
+        None
+        if (period := context.assessment_at()) is None
+        else until_deadline(context, _assessment_due(period.start, settings))
+    ),
+    dated_wording=True,
 )
 
 
@@ -136,15 +162,56 @@ class ConferenceOverdueSettings(RuleSettings):
     later_reviews_within_months: int = 6
 
 
+def _initial_due(
+    context: EvaluationContext, settings: ConferenceOverdueSettings
+) -> tuple[Event, datetime] | None:
+    """The strategy discussion of the section 47 enquiry under way, and when the initial
+    conference is due."""
+    enquiry = context.section47_at()
+    if enquiry is None or enquiry.end is not None:
+        return None
+    strategy = enquiry.start
+    return strategy, deadline_after_working_days(
+        strategy.occurred_at, settings.initial_within_working_days
+    )
+
+
+def _review_due(
+    context: EvaluationContext, settings: ConferenceOverdueSettings
+) -> tuple[Period, Event, bool, int, datetime] | None:
+    """For a plan under way: its last conference, whether the next is the first review, the
+    months allowed, and when it is due."""
+    plan = context.plan_at()
+    if plan is None:
+        return None
+    held = [e for e in context.of_type("cp_conference") if e.occurred_at >= plan.start.occurred_at]
+    last = held[-1] if held else plan.start
+    first_review = last is plan.start
+    months = (
+        settings.first_review_within_months
+        if first_review
+        else settings.later_reviews_within_months
+    )
+    return plan, last, first_review, months, deadline_after_months(last.occurred_at, months)
+
+
+def _conference_steady(
+    context: EvaluationContext, settings: ConferenceOverdueSettings
+) -> datetime | None:
+    initial = _initial_due(context, settings)
+    review = _review_due(context, settings)
+    return earliest(
+        until_deadline(context, initial[1]) if initial else None,
+        until_deadline(context, review[4]) if review else None,
+    )
+
+
 def _conference_overdue(
     context: EvaluationContext, settings: ConferenceOverdueSettings
 ) -> Iterator[Flag]:
-    enquiry = context.section47_at()
-    if enquiry is not None and enquiry.end is None:
-        strategy = enquiry.start
-        deadline = deadline_after_working_days(
-            strategy.occurred_at, settings.initial_within_working_days
-        )
+    initial = _initial_due(context, settings)
+    if initial is not None:
+        strategy, deadline = initial
         if context.now > deadline:
             reason = (
                 f"No initial child protection conference within "
@@ -159,18 +226,10 @@ def _conference_overdue(
                 episode=f"initial/{strategy.agency}/{strategy.event_id}",
                 raised_at=max(deadline, strategy.knowable_at),
             )
-    plan = context.plan_at()
-    if plan is None:
+    review = _review_due(context, settings)
+    if review is None:
         return
-    held = [e for e in context.of_type("cp_conference") if e.occurred_at >= plan.start.occurred_at]
-    last = held[-1] if held else plan.start
-    first_review = last is plan.start
-    months = (
-        settings.first_review_within_months
-        if first_review
-        else settings.later_reviews_within_months
-    )
-    deadline = deadline_after_months(last.occurred_at, months)
+    plan, last, first_review, months, deadline = review
     if context.now <= deadline:
         return
     after = "the initial conference" if first_review else "the last review conference"
@@ -199,6 +258,9 @@ conference_overdue = Rule(
     owner=TEAM_MANAGER,
     settings=ConferenceOverdueSettings,
     check=_conference_overdue,
+    reads=lambda settings: STATUS_TYPES,
+    needs=lambda settings: (("strategy_discussion", "cp_conference"),),
+    steady_until=_conference_steady,
 )
 
 
@@ -210,16 +272,27 @@ class CoreGroupOverdueSettings(RuleSettings):
     working_days: int = 10
 
 
+def _core_group_due(
+    context: EvaluationContext, settings: CoreGroupOverdueSettings
+) -> tuple[Event, datetime] | None:
+    """The conference that started the plan under way, when no core group has met since, and
+    when the first was due."""
+    plan = context.plan_at()
+    if plan is None:
+        return None
+    start = plan.start
+    if any(e.occurred_at >= start.occurred_at for e in context.of_type("core_group_meeting")):
+        return None
+    return start, deadline_after_working_days(start.occurred_at, settings.working_days)
+
+
 def _core_group_overdue(
     context: EvaluationContext, settings: CoreGroupOverdueSettings
 ) -> Iterator[Flag]:
-    plan = context.plan_at()
-    if plan is None:
+    found = _core_group_due(context, settings)
+    if found is None:
         return
-    start = plan.start
-    if any(e.occurred_at >= start.occurred_at for e in context.of_type("core_group_meeting")):
-        return
-    deadline = deadline_after_working_days(start.occurred_at, settings.working_days)
+    start, deadline = found
     if context.now <= deadline:
         return
     reason = (
@@ -243,6 +316,13 @@ core_group_overdue = Rule(
     owner=SOCIAL_WORKER,
     settings=CoreGroupOverdueSettings,
     check=_core_group_overdue,
+    reads=lambda settings: ("cp_conference", "core_group_meeting"),
+    needs=lambda settings: (("cp_conference",),),
+    steady_until=lambda context, settings: (
+        None
+        if (found := _core_group_due(context, settings)) is None
+        else until_deadline(context, found[1])
+    ),
 )
 
 
@@ -256,13 +336,22 @@ class DriftSettings(RuleSettings):
     concern_types: tuple[str, ...] = ("concern_raised", "injury_observed", "ae_attendance")
 
 
-def _drift(context: EvaluationContext, settings: DriftSettings) -> Iterator[Flag]:
+@dataclass(frozen=True)
+class _Drift:
+    plan: Period
+    mark: datetime  # the plan's 12-month mark
+    last: Event  # the last conference of the plan
+    run: list[Event]  # the concerns of the last run, in the order they became known
+    start: datetime | None  # when the run began to count
+    end: datetime | None  # when its last concern stops being recent
+
+
+def _drift_run(context: EvaluationContext, settings: DriftSettings) -> _Drift | None:
+    """The plan, its mark, and the last run of recent concerns since its last conference."""
     plan = context.plan_at()
     if plan is None:
-        return
+        return None
     mark = start_of_uk_day(add_months(plan.start.day, settings.plan_months))
-    if context.now < mark:
-        return
     conferences = [
         e for e in context.of_type("cp_conference") if e.occurred_at >= plan.start.occurred_at
     ]
@@ -301,6 +390,14 @@ def _drift(context: EvaluationContext, settings: DriftSettings) -> Iterator[Flag
             run_end = max(run_end, end)
         else:
             run, run_start, run_end = [e], begin, end
+    return _Drift(plan, mark, last, run, run_start, run_end)
+
+
+def _drift(context: EvaluationContext, settings: DriftSettings) -> Iterator[Flag]:
+    found = _drift_run(context, settings)
+    if found is None or context.now < found.mark:
+        return
+    plan, last, run, run_start, run_end = found.plan, found.last, found.run, found.start, found.end
     if not run or run_start is None or run_end is None or context.now > run_end:
         return
     months = months_old(plan.start.day, context.today) or 0
@@ -319,6 +416,17 @@ def _drift(context: EvaluationContext, settings: DriftSettings) -> Iterator[Flag
     )
 
 
+def _drift_steady(context: EvaluationContext, settings: DriftSettings) -> datetime | None:
+    found = _drift_run(context, settings)
+    if found is None:
+        return None
+    if context.now < found.mark:
+        return found.mark - timedelta(microseconds=1)
+    if found.end is None or context.now > found.end:
+        return None
+    return found.end
+
+
 drift = Rule(
     id="drift",
     title="Drift on a child protection plan",
@@ -327,6 +435,10 @@ drift = Rule(
     owner=TEAM_MANAGER,
     settings=DriftSettings,
     check=_drift,
+    reads=lambda settings: ("cp_conference", *settings.concern_types),
+    needs=lambda settings: (("cp_conference",), settings.concern_types),
+    steady_until=_drift_steady,
+    dated_wording=True,
 )
 
 RULES = (
