@@ -11,7 +11,9 @@ A person nobody may show you looks exactly like a person who does not exist: sel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -67,6 +69,9 @@ class Viewer:
     team_id: int | None = None
     managed_team_ids: frozenset[int] = frozenset()
     agency_code: str = ""
+    # What `resolved_once` has worked out for this viewer (dies with the viewer, which lives for
+    # one request): never compared, never shown.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def is_operator(self) -> bool:
@@ -122,6 +127,49 @@ def viewer_of(user: Any | None) -> Viewer:
         team_id=profile.team_id,
         managed_team_ids=frozenset(Team.objects.filter(manager=user).values_list("pk", flat=True)),
         agency_code=profile.agency_code,
+    )
+
+
+# --- once per page --------------------------------------------------------------------------
+
+_INSTANT = "instant"
+
+
+@contextmanager
+def resolved_once(viewer: Viewer) -> Iterator[datetime]:
+    """Within: the viewer's need-to-know is worked out once, as at one instant (the page's,
+    which it yields): `access_to`, `person_scope` and `allocation_for` asked again about the same
+    person at that instant (or with no time given) answer from what was found the first time.
+    Forgotten on leaving, so nothing outlives the page."""
+    memo = viewer.memo
+    if _INSTANT in memo:  # already inside one: the outer page's instant holds
+        yield memo[_INSTANT]
+        return
+    memo[_INSTANT] = clock.now()
+    try:
+        yield memo[_INSTANT]
+    finally:
+        memo.clear()
+
+
+def _moment(viewer: Viewer, at: datetime | None) -> datetime:
+    return at or viewer.memo.get(_INSTANT) or clock.now()
+
+
+def _memoised(viewer: Viewer, key: tuple[Any, ...], work: Callable[[], Any]) -> Any:
+    memo = viewer.memo
+    if _INSTANT not in memo:
+        return work()
+    if key not in memo:
+        memo[key] = work()
+    return memo[key]
+
+
+def allocation_for(viewer: Viewer, person_id: int, *, at: datetime | None = None) -> Any:
+    """`allocation_of` the person at `at` (now), once per instant within `resolved_once`."""
+    now = _moment(viewer, at)
+    return _memoised(
+        viewer, ("allocation", person_id, now), lambda: allocation_of(person_id=person_id, at=now)
     )
 
 
@@ -198,7 +246,11 @@ def access_to(viewer: Viewer, person_id: int | str, *, at: datetime | None = Non
         pid = int(person_id)
     except (TypeError, ValueError):
         return None
-    now = at or clock.now()
+    now = _moment(viewer, at)
+    return _memoised(viewer, ("access", pid, now), lambda: _access_to(viewer, pid, now))
+
+
+def _access_to(viewer: Viewer, pid: int, now: datetime) -> Access | None:
     rules = viewer.rules
     if rules is None:
         return Access(pid, Basis.OPERATOR, restricted=True, may_act=True)
@@ -212,7 +264,7 @@ def access_to(viewer: Viewer, person_id: int | str, *, at: datetime | None = Non
     if scope is Scope.ALL_READ_ONLY:
         return Access(pid, Basis.INSPECTION, restricted=rules.sees_restricted)
     if scope in (Scope.ALLOCATED, Scope.TEAMS):
-        held = allocation_of(person_id=pid, at=now)
+        held = allocation_for(viewer, pid, at=now)
         if held is not None:
             if held.worker_id is not None and held.worker_id == viewer.user.pk:  # type: ignore[union-attr]
                 return full(Basis.ALLOCATION)
@@ -300,7 +352,11 @@ class PersonScope:
 
 def person_scope(viewer: Viewer, *, at: datetime | None = None) -> PersonScope:
     """Everyone `viewer` may see now, before any break-glass grant… and with them."""
-    now = at or clock.now()
+    now = _moment(viewer, at)
+    return _memoised(viewer, ("scope", now), lambda: _person_scope(viewer, now))
+
+
+def _person_scope(viewer: Viewer, now: datetime) -> PersonScope:
     rules = viewer.rules
     if rules is None or rules.scope in (Scope.SERVICE, Scope.ALL_READ_ONLY):
         sample = access_to(viewer, 0, at=now)

@@ -66,9 +66,14 @@ class Contact(AppendOnlyModel):
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
     )
-    source_agency = models.CharField(max_length=32, blank=True)
+    source_agency = models.CharField(
+        max_length=200, blank=True, help_text="a known agency's code, or the name as given"
+    )
     source_name = models.CharField(max_length=200, blank=True)
     source_role = models.CharField(max_length=200, blank=True)
+    source_contact = models.CharField(
+        max_length=200, blank=True, help_text="how to reach whoever raised it"
+    )
     summary = models.TextField()
 
     class Meta:
@@ -110,3 +115,57 @@ class ContactDecision(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"contact {self.contact_id}: {self.decision}"
+
+
+class ContactRating(AppendOnlyModel):
+    """The front door's RAG rating of a contact: how urgent it looks. A new rating supersedes."""
+
+    class Rag(models.TextChoices):
+        RED = "red", "Red: the child may be at immediate risk"
+        AMBER = "amber", "Amber: a decision is needed today"
+        GREEN = "green", "Green: no immediate risk"
+
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="ratings")
+    rag = models.CharField(max_length=8, choices=Rag.choices)
+    reason = models.TextField()
+    rated_at = models.DateTimeField()
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"contact {self.contact_id}: {self.rag}"
+
+
+class Significance(AppendOnlyModel):
+    """A practitioner marks an event in a child's chronology as significant (or unmarks it):
+    the latest mark per child and event holds. Kept apart from the agency's own record."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    event = models.ForeignKey("records.Event", on_delete=models.PROTECT, related_name="+")
+    significant = models.BooleanField()
+    note = models.TextField(blank=True)
+    marked_at = models.DateTimeField()
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "event"])]
+
+    def __str__(self) -> str:
+        return f"person {self.person_id} event {self.event_id}: {self.significant}"
+
+
+class FormReceipt(AppendOnlyModel):
+    """A form that has been acted on, by the one-time key it carried: a second submission of
+    the same form (a double click, a resend after a time-out) finds this and records nothing."""
+
+    key = models.UUIDField(unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    form = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    result = models.JSONField(default=dict, help_text="where the first submission led")
+
+    def __str__(self) -> str:
+        return f"{self.form} {self.key}"

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from jigsaw.access.audit import audit_record
 from jigsaw.access.models import AuditEntry, Team
-from jigsaw.casework.models import Allocation, Contact, ContactDecision, ContactSubject
+from jigsaw.casework.models import (
+    Allocation,
+    Contact,
+    ContactDecision,
+    ContactSubject,
+    FormReceipt,
+)
 from jigsaw.core.clock import clock
 from jigsaw.identity.models import Person
 
@@ -72,6 +79,7 @@ def contact_record(
     source_agency: str = "",
     source_name: str = "",
     source_role: str = "",
+    source_contact: str = "",
     by: Any = None,
 ) -> Contact:
     """A contact at the front door about `persons` ((person, role) pairs, a child first)."""
@@ -91,6 +99,7 @@ def contact_record(
             source_agency=source_agency,
             source_name=source_name,
             source_role=source_role,
+            source_contact=source_contact,
             summary=summary.strip(),
         )
         ContactSubject.objects.bulk_create(
@@ -134,3 +143,39 @@ def contact_decide(*, contact: Contact, decision: str, reason: str, by: Any = No
             detail={"change": "decided", "decision": decision},
         )
     return row
+
+
+# --- forms that act once ---------------------------------------------------------------------
+
+
+def form_key() -> str:
+    """A one-time key for a form as it is shown (a hidden field)."""
+    return str(uuid.uuid4())
+
+
+def once(
+    *, key: str, user: Any, form: str, act: Callable[[], dict[str, Any]]
+) -> tuple[dict[str, Any], bool]:
+    """Do `act` once for this form key: (its result, True) the first time; (the first time's
+    result, False) for any resubmission, which records nothing. A key that is not a UUID is
+    treated as a new submission without protection: the form always sends one."""
+    try:
+        parsed = uuid.UUID(str(key))
+    except ValueError:
+        return act(), True
+    done = FormReceipt.objects.filter(key=parsed).first()
+    if done is not None:
+        return done.result, False
+    try:
+        with transaction.atomic():
+            result = act()
+            FormReceipt.objects.create(
+                key=parsed, user=user, form=form, created_at=clock.now(), result=result
+            )
+    except IntegrityError:
+        # The same form, sent twice at once: the other one won, and this one's work is undone.
+        done = FormReceipt.objects.filter(key=parsed).first()
+        if done is None:
+            raise
+        return done.result, False
+    return result, True

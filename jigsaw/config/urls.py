@@ -8,4 +8,6 @@ urlpatterns = [
     path("", include("jigsaw.records.urls")),
     path("", include("jigsaw.access.urls")),
     path("", include("jigsaw.oversight.urls")),
+    path("", include("jigsaw.casework.urls")),
+    path("", include("jigsaw.identity.urls")),
 ]

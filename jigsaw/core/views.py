@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods
 
 from jigsaw.access import signin
 from jigsaw.access.services import password_change
-from jigsaw.records.selectors import agency_summaries
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -160,19 +159,3 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     signin.sign_out(request)
     messages.success(request, "You have signed out")
     return redirect("core:sign-in")
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    # Reached only when signed in: the access middleware guards every page but sign-in.
-    agencies = agency_summaries()
-    return render(
-        request,
-        "core/home.html",
-        {
-            "title": "Home",
-            "active_nav": "home",
-            "agency_count": len(agencies),
-            "person_record_count": sum(a.person_records for a in agencies),
-            "event_count": sum(a.events for a in agencies),
-        },
-    )

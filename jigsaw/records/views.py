@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
@@ -8,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from jigsaw.core.clock import clock
+from jigsaw.core.date_input import DateProblem, date_from_parts
 from jigsaw.core.dates import parse_instant, uk_date
 from jigsaw.records.presenters import (
     chronology_rows,
@@ -31,7 +31,6 @@ from jigsaw.records.selectors import (
 
 PERSONS_PER_PAGE = 50
 RECORD_EXAMPLE = "for example NMUH:H-204311"
-DATE_PARTS = ("day", "month", "year")
 
 
 @login_required
@@ -87,33 +86,9 @@ def agency(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@dataclass
-class DateProblem:
-    message: str
-    parts: list[str] = field(default_factory=list)  # the inputs to mark, in order
-
-
 def as_of_date(day: str, month: str, year: str, *, today: date) -> date | DateProblem | None:
     """The optional "as known on" date from its three inputs, or what is wrong with it."""
-    given = {"day": day, "month": month, "year": year}
-    if not any(given.values()):
-        return None
-    missing = [part for part in DATE_PARTS if not given[part]]
-    if missing:
-        return DateProblem(f"The date must include a {' and '.join(missing)}", missing)
-    not_numbers = [part for part in DATE_PARTS if not given[part].isdigit()]
-    if not_numbers:
-        return DateProblem("The date must be a real date", not_numbers)
-    if len(year) != 4:
-        return DateProblem("Year must include 4 numbers", ["year"])
-    try:
-        value = date(int(year), int(month), int(day))
-    except ValueError:
-        month_ok = 1 <= int(month) <= 12
-        return DateProblem("The date must be a real date", ["day"] if month_ok else ["month"])
-    if value > today:
-        return DateProblem("The date must be today or in the past", list(DATE_PARTS))
-    return value
+    return date_from_parts(day, month, year, what="The date", today=today)
 
 
 @login_required

@@ -74,3 +74,36 @@ def test_a_contact_is_decided_once_with_a_reason(world):
     assert world.people["maya"] in persons_in_triage(at=world.now())
     decided = AuditEntry.objects.filter(object_type="contact", detail__decision="assessment")
     assert decided.get().person_ids == [str(world.people["maya"])]
+
+
+def test_a_form_acts_once_however_often_it_is_sent(world):
+    from jigsaw.casework.services import form_key, once
+
+    key, calls = form_key(), []
+
+    def act():
+        calls.append(1)
+        return {"next": f"/contacts/{len(calls)}"}
+
+    first = once(key=key, user=world.user("mash"), form="contact", act=act)
+    again = once(key=key, user=world.user("mash"), form="contact", act=act)
+    assert first == ({"next": "/contacts/1"}, True)
+    assert again == ({"next": "/contacts/1"}, False)
+    assert len(calls) == 1
+    assert once(key=form_key(), user=world.user("mash"), form="contact", act=act)[1]
+    assert len(calls) == 2
+
+
+def test_a_failed_form_leaves_no_receipt_so_it_can_be_sent_again(world):
+    from jigsaw.casework.models import FormReceipt
+    from jigsaw.casework.services import form_key, once
+
+    key = form_key()
+
+    def fail():
+        raise CaseworkError("summary: say what the contact is about")
+
+    with pytest.raises(CaseworkError):
+        once(key=key, user=world.user("mash"), form="contact", act=fail)
+    assert not FormReceipt.objects.exists()
+    assert once(key=key, user=world.user("mash"), form="contact", act=lambda: {"ok": 1})[1]

@@ -191,3 +191,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("JIGSAW_LOG_LEVEL", "WARNING")},
 }
+# The agency code Jigsaw writes practitioners' records as (visits, new people at the front
+# door): by default the one social care agency, or Jigsaw's own if there is none.
+JIGSAW_SOCIAL_CARE_AGENCY = os.environ.get("JIGSAW_SOCIAL_CARE_AGENCY", "")

@@ -1,4 +1,4 @@
-"""Sign in (password, then code), sign out, time-outs, the home page and the error pages."""
+"""Sign in (password, then code), sign out, time-outs, the page frame and the error pages."""
 
 from __future__ import annotations
 
@@ -318,10 +318,11 @@ def test_the_home_page_shows_the_navigation_and_a_sign_out_button(client: Client
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<title>Home \u2013 Jigsaw</title>" in html
+    # A social worker's home is her caseload (casework's page); she holds no case yet.
+    assert "<title>Your caseload \u2013 Jigsaw</title>" in html
     assert 'class="govuk-service-navigation' in html
     assert '<form method="post" action="/sign-out"' in html
-    assert "0 agencies have sent 0 person records and 0 events so far." in page_text(response)
+    assert "No children are allocated to you by name." in page_text(response)
 
 
 def test_sign_out_needs_a_post(client: Client, user) -> None:

@@ -26,6 +26,7 @@ class Submission(AppendOnlyModel):
     class Channel(models.TextChoices):
         FILE = "file"
         API = "api"
+        WEB = "web"  # recorded by a practitioner in Jigsaw's own pages
 
     # Chosen before the batch is written, so versions can name it; the row itself is written last,
     # with the counts, in the same transaction.
