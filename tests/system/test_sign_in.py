@@ -63,12 +63,10 @@ def test_a_wrong_password_is_explained_then_the_right_one_signs_in(ui):
     ui.check("code-error")
     # When they enter the code their app shows
     ui.enter_code()
-    # Then they are on the home page, signed in
+    # Then they are on the home page, signed in: a social worker's caseload
     expect(ui.page).to_have_url(ui.url("/"))
-    expect(ui.page.get_by_role("heading", level=1)).to_have_text("Jigsaw")
-    expect(
-        ui.page.get_by_text("4 agencies have sent 7 person records and 9 events")
-    ).to_be_visible()
+    expect(ui.page.get_by_role("heading", level=1)).to_have_text("Your caseload")
+    expect(ui.page.get_by_role("heading", name="My caseload")).to_be_visible()
     ui.check("home")
 
 

@@ -1,0 +1,166 @@
+"""The front door: a MASH practitioner triages a contact from start to finish."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+# The server's accounts are Team A's social workers: the front door needs one of its own.
+MASH_USERNAME = "mo.ahmed"
+MASH_PASSWORD = "lantern-triage-harbour-velvet"
+MASH_SECRET = bytes.fromhex("6d6173682d66726f6e742d646f6f722d74657374")  # 20 bytes, as TOTP's
+ADD_MASH_ACCOUNT = f"""
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from jigsaw.access.services import user_create
+
+made = user_create(username={MASH_USERNAME!r}, role="mash_practitioner", team="MASH",
+                   password={MASH_PASSWORD!r}, first_name="Mo", last_name="Ahmed")
+TOTPDevice.objects.filter(user=made.user).update(key={MASH_SECRET.hex()!r})
+"""
+
+
+@pytest.fixture(scope="module")
+def mash_account(jigsaw_server):
+    """A MASH practitioner's account (password and authenticator secret known to the tests)."""
+    jigsaw_server.shell(ADD_MASH_ACCOUNT)
+    account_type = type(jigsaw_server.new_starter)
+    return account_type(MASH_USERNAME, MASH_PASSWORD, MASH_SECRET)
+
+
+def sign_in_to_the_front_door(ui, account):
+    ui._account = account
+    ui.sign_in()
+    ui.page.get_by_role("navigation", name="Jigsaw menu").get_by_role(
+        "link", name="Front door"
+    ).click()
+    expect(ui.page.get_by_role("heading", level=1)).to_have_text("Front door")
+
+
+def record_who_raised_it(page, summary):
+    page.get_by_label("Agency", exact=True).select_option(label="Riverside Primary School")
+    page.get_by_label("Their name").fill("Ms K Hughes")
+    page.get_by_label("Their role (optional)").fill("Designated safeguarding lead")
+    page.get_by_label("How to contact them (optional)").fill("01632 960 123")
+    page.get_by_label("What is the worry?").fill(summary)
+    page.get_by_role("button", name="Continue").click()
+
+
+def search_for(page, given, family):
+    page.get_by_label("Given name").fill(given)
+    page.get_by_label("Family name").fill(family)
+    page.get_by_role("button", name="Search").click()
+
+
+def test_a_mash_practitioner_triages_a_contact_end_to_end(ui, mash_account):
+    page = ui.page
+    # Given a MASH practitioner on the front door
+    sign_in_to_the_front_door(ui, mash_account)
+    ui.check("front-door")
+
+    # When they record a new contact, first forgetting to say what the worry is
+    page.get_by_role("button", name="Record a new contact").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Who raised it, and what is the worry?"
+    )
+    record_who_raised_it(page, "")
+    # Then they are told, at the top and on the field
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary.get_by_role("link")).to_have_text("Enter what the worry is")
+    expect(page.locator("#summary-error")).to_contain_text("Enter what the worry is")
+    ui.check("who-raised-it-error")
+
+    # When they say what it is
+    page.get_by_label("What is the worry?").fill(
+        "Tomasz came to school with a cut lip and said his dad's friend did it."
+    )
+    page.get_by_role("button", name="Continue").click()
+    # Then they search for the child and see who the search found, and why
+    expect(page.get_by_role("heading", level=1)).to_have_text("Find the child")
+    search_for(page, "Tomasz", "Nowak")
+    expect(page.locator("#results")).to_have_text(re.compile(r"1 person found"))
+    candidate = page.get_by_label("Tomasz Nowak")
+    expect(page.locator(".govuk-radios__hint").first).to_contain_text(
+        "Agreed: given name, family name"
+    )
+    expect(page.get_by_label("None of these: record a new child")).to_be_visible()
+    ui.check("child-search")
+    candidate.check()
+    page.get_by_role("button", name="Continue").click()
+
+    # When they add no adults and check their answers
+    expect(page.get_by_role("heading", level=1)).to_have_text("Adults named in the contact")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Check the contact before you record it"
+    )
+    answers = page.locator(".govuk-summary-list")
+    expect(answers.first).to_contain_text("Riverside Primary School")
+    expect(answers.first).to_contain_text("Ms K Hughes")
+    expect(answers.last).to_contain_text("Tomasz Nowak")
+    ui.check("check-answers")
+    page.get_by_role("button", name="Record contact").click()
+
+    # Then the contact is recorded, with the decision's due time and what agencies know
+    expect(page.get_by_role("heading", level=1)).to_have_text("Contact about Tomasz Nowak")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Contact recorded")
+    expect(page.locator("#timer")).to_contain_text(re.compile(r"Decide by \S+ \w+day \d+ \w+"))
+    expect(page.get_by_role("heading", name=re.compile("What the agencies know"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"^Tomasz Nowak"))).to_be_visible()
+    ui.check("contact")
+
+    # When they rate it red
+    page.get_by_label("Red: the child may be at immediate risk").check()
+    page.get_by_label("Why this rating?").fill("Injury to the face, alleged by an adult")
+    page.get_by_role("button", name="Save rating").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Contact rated Red")
+    expect(page.locator(".govuk-summary-list")).to_contain_text(
+        "Injury to the face, alleged by an adult"
+    )
+
+    # And decide on a strategy discussion
+    page.get_by_label("Strategy discussion").check()
+    page.get_by_label("Reason for the decision").fill(
+        "Physical injury disclosed; police to be involved today."
+    )
+    page.get_by_role("button", name="Record decision").click()
+
+    # Then the decision and how long it took are shown, and nothing more can be decided
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "Decision recorded: Strategy discussion"
+    )
+    expect(page.locator("#timer")).to_contain_text(
+        re.compile(r"Decided in (less than a minute|\d+ minutes?)")
+    )
+    expect(page.get_by_role("button", name="Record decision")).to_have_count(0)
+    ui.check("decided")
+
+    # And the front door lists it among those decided in the last day
+    page.get_by_role("link", name="Front door").first.click()
+    decided = page.locator("table").last
+    expect(decided).to_contain_text("Tomasz Nowak")
+    expect(decided).to_contain_text("Strategy discussion")
+    ui.check("front-door-after")
+
+
+def test_recording_a_contact_works_without_javascript(ui_without_js, mash_account):
+    ui, page = ui_without_js, ui_without_js.page
+    # Given a MASH practitioner whose browser runs no JavaScript
+    sign_in_to_the_front_door(ui, mash_account)
+    # When they record a contact about Leo
+    page.get_by_role("button", name="Record a new contact").click()
+    record_who_raised_it(page, "Leo has missed school all week and his mother is not answering.")
+    search_for(page, "Leo", "Whitfield")
+    page.get_by_label("Leo Whitfield").check()
+    page.get_by_role("button", name="Continue").click()
+    ui.check("adults-without-javascript")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Record contact").click()
+    # Then it is recorded, waiting for a decision
+    expect(page.get_by_role("heading", level=1)).to_have_text("Contact about Leo Whitfield")
+    expect(page.locator("#timer")).to_contain_text("Decide by")
+    ui.check("contact-without-javascript")
