@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, results in benchmarks/results/.
 
-`make bench ONLY=ingest` (or linkage, national, search) runs one.
+`make bench ONLY=ingest` (or linkage, national, search, risk, web) runs one.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks import ingest, linkage, national, risk, search
+from benchmarks import ingest, linkage, national, risk, search, web
 
 BENCHMARKS: dict[str, Callable[[list[str]], dict[str, Any]]] = {
     "ingest": ingest.main,
@@ -18,6 +18,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], dict[str, Any]]] = {
     "national": national.main,
     "search": search.main,
     "risk": risk.main,
+    "web": web.main,
 }
 
 
