@@ -2,9 +2,8 @@
 
 Every read takes the acting user and goes through the selectors that apply need-to-know and
 write the audit entry (identity's `person_detail`, `person_chronology`, `household_of`; risk's
-`flags_list`); what is added here is cut down to the same access. The record page summarises
-the chronology from a leaner read of the same entries (`_summary_entries`, audited as
-`person_chronology` audits), and works out need-to-know once for the page (`resolved_once`).
+`flags_list`); what is added here is cut down to the same access. The record page works out
+need-to-know once for the page (`resolved_once`).
 A person the user may not see raises `ChildNotFound`, exactly as one that does not exist.
 
 Agency staff (`Extent.AGENCY`) get the shared summary: who the child is and where they live as
@@ -61,7 +60,6 @@ from jigsaw.identity.services import NotFound
 from jigsaw.records.models import (
     AgencyVersion,
     Event,
-    EventSubject,
     EventVersion,
     PersonRecord,
     PersonVersion,
@@ -416,8 +414,9 @@ def _child_record(viewer: Viewer, person_id: int | str, now: datetime) -> ChildR
     pk = access.person_id
     try:
         detail = person_detail(person_id=pk, user=viewer, as_of=now)
-        entries = _summary_entries(viewer, access, now)
-        household = household_of(person=Person.objects.get(pk=pk), user=viewer, as_of=now)
+        entries = person_chronology(person_id=pk, user=viewer, as_of=now).entries
+        # household_of opens the person itself (existence and need-to-know): the id is enough.
+        household = household_of(person=Person(pk=pk), user=viewer, as_of=now)
     except (NotFound, NoAccess):  # access ended between the calls: as if never there
         raise ChildNotFound(f"there is no person {person_id} open to you") from None
     own_refs = {r.ref for r in detail.records}
@@ -482,91 +481,6 @@ def _child_record(viewer: Viewer, person_id: int | str, now: datetime) -> ChildR
         access_log=log,
         as_of=now,
     )
-
-
-def _summary_entries(viewer: Viewer, access: Access, at: datetime) -> list[ChronologyEntry]:
-    """The child's chronology as the record page summarises it: `person_chronology`'s entries
-    (the latest version of each event naming one of the child's records, as known at `at`, less
-    what the access does not show), read and audited as it reads and audits them, but without
-    the narratives and model objects the summary has no use for."""
-    pk = access.person_id
-    records = person_records_as_of(person_id=pk, as_of=at)
-    wanted = set(records)
-    event_ids = set(
-        EventSubject.objects.filter(record_id__in=wanted).values_list(
-            "event_version__event_id", flat=True
-        )
-    )
-    latest: dict[int, tuple[Any, ...]] = {}
-    counts: dict[int, int] = defaultdict(int)
-    for row in (
-        EventVersion.objects.filter(event_id__in=event_ids, recorded_at__lte=at)
-        .order_by("event_id", "recorded_at", "version")
-        .values_list(
-            "event_id",
-            "pk",
-            "version",
-            "type",
-            "occurred_at",
-            "recorded_at",
-            "details",
-            "author_name",
-            "author_role",
-            "event__agency__code",
-            "event__event_id",
-        )
-    ):
-        latest[row[0]] = row
-        counts[row[0]] += 1
-    subjects: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
-    for version_id, record_id, local_id, role in EventSubject.objects.filter(
-        event_version_id__in=[row[1] for row in latest.values()]
-    ).values_list("event_version_id", "record_id", "record__local_id", "role"):
-        subjects[version_id].append((record_id, local_id, role))
-    everything = []
-    for event_pk, row in latest.items():
-        _e, version_pk, version, kind, occurred, recorded, details, name, role, agency, eid = row
-        named = subjects.get(version_pk, [])
-        mine = [(local_id, r) for record_id, local_id, r in named if record_id in wanted]
-        if not mine:
-            continue
-        everything.append(
-            ChronologyEntry(
-                agency=agency,
-                event_id=eid,
-                version=version,
-                versions_known=counts[event_pk],
-                type=kind,
-                occurred_at=occurred,
-                recorded_at=recorded,
-                role=mine[0][1],
-                details=details,
-                narrative="",
-                author_name=name,
-                author_role=role,
-                subjects=[(local_id, r) for _, local_id, r in named],
-                record=f"{agency}:{mine[0][0]}",
-            )
-        )
-    everything.sort(key=lambda e: (e.occurred_at, e.recorded_at, e.agency, e.event_id))
-    entries = [e for e in everything if access.sees_event(agency=e.agency, details=e.details)]
-    shown_records = sorted(records)
-    if access.extent is Extent.AGENCY:
-        shown_records = list(
-            PersonRecord.objects.filter(
-                pk__in=records, agency__code=access.agency_code
-            ).values_list("pk", flat=True)
-        )
-    withheld = len(everything) - len(entries)
-    audit_read(
-        viewer,
-        object_type="chronology",
-        object_id=str(pk),
-        accesses=[access],
-        record_ids=shown_records,
-        detail={"as_of": at.isoformat(), "entries": len(entries), "withheld": withheld},
-    )
-    return entries
 
 
 def chronology_page_of(position: int) -> int:

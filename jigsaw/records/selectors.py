@@ -129,43 +129,49 @@ def records_chronology(
             "event_version__event_id", flat=True
         )
     )
-    latest: dict[int, EventVersion] = {}
+    # Plain values, not model objects: a child's chronology is hundreds of rows on every view.
+    latest: dict[int, tuple[Any, ...]] = {}
     counts: dict[int, int] = {}
-    versions = (
+    rows = (
         EventVersion.objects.filter(event_id__in=event_ids, recorded_at__lte=as_of)
-        .select_related("event__agency")
         .order_by("event_id", "recorded_at", "version")
-    )
-    for version in versions:
-        latest[version.event_id] = version
-        counts[version.event_id] = counts.get(version.event_id, 0) + 1
+        .values_list(
+            "event_id", "pk", "version", "type", "occurred_at", "recorded_at", "details",
+            "narrative", "author_name", "author_role", "event__agency__code", "event__event_id",
+        )
+    )  # fmt: skip
+    for row in rows:
+        latest[row[0]] = row
+        counts[row[0]] = counts.get(row[0], 0) + 1
     subjects: dict[int, list[tuple[int, str, str]]] = {}
     for version_id, record_id, local_id, role in EventSubject.objects.filter(
-        event_version_id__in=[v.pk for v in latest.values()]
+        event_version_id__in=[row[1] for row in latest.values()]
     ).values_list("event_version_id", "record_id", "record__local_id", "role"):
         subjects.setdefault(version_id, []).append((record_id, local_id, role))
     entries = []
-    for event_pk, version in latest.items():
-        named = subjects.get(version.pk, [])
+    for event_pk, row in latest.items():
+        (_, version_pk, version, kind, occurred, recorded, details, narrative, author_name,
+         author_role, agency, event_id) = row  # fmt: skip
+        named = subjects.get(version_pk, [])
         mine = [(local_id, role) for record_id, local_id, role in named if record_id in wanted]
         if not mine:
             continue
         entries.append(
             ChronologyEntry(
-                agency=version.event.agency.code,
-                event_id=version.event.event_id,
-                version=version.version,
+                agency=agency,
+                event_id=event_id,
+                version=version,
                 versions_known=counts[event_pk],
-                type=version.type,
-                occurred_at=version.occurred_at,
-                recorded_at=version.recorded_at,
+                type=kind,
+                occurred_at=occurred,
+                recorded_at=recorded,
                 role=mine[0][1],
-                details=version.details,
-                narrative=version.narrative,
-                author_name=version.author_name,
-                author_role=version.author_role,
+                details=details,
+                narrative=narrative,
+                author_name=author_name,
+                author_role=author_role,
                 subjects=[(local_id, role) for _, local_id, role in named],
-                record=f"{version.event.agency.code}:{mine[0][0]}",
+                record=f"{agency}:{mine[0][0]}",
             )
         )
     entries.sort(key=lambda e: (e.occurred_at, e.recorded_at, e.agency, e.event_id))
