@@ -61,13 +61,31 @@ class AgencyFlagsToken(AgencyToken):
         return found
 
 
+MUST_CHANGE_PASSWORD = (
+    "Change your password before using the API: you signed in with a one-time password. "
+    "Choose your own on the Change your password page, then try again."
+)
+
+
 class StaffSession(SessionAuth):
     """A member of staff's browser session. The access middleware has already ended any session
     that is locked, expired, disabled or not through two-factor sign-in, so what reaches here
-    is a fully signed-in user with a role."""
+    is a fully signed-in user with a role. The middleware lets `/api/` through to be
+    authenticated here, so the one check it makes for pages only (a one-time password still to
+    be changed) is made here too: such a session may not use the API (403)."""
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
-        if user is None or getattr(user, "staff_profile", None) is None:
+        profile = getattr(user, "staff_profile", None) if user is not None else None
+        if profile is None:
             return None
+        if profile.must_change_password:
+            audit_record(
+                action=AuditEntry.Action.REFUSED,
+                user=user,
+                object_type="api",
+                object_id=request.path,
+                detail={"why": "one-time password not yet changed"},
+            )
+            raise HttpError(403, MUST_CHANGE_PASSWORD)
         return user
