@@ -147,6 +147,27 @@ def sign_out(request: HttpRequest, *, why: str = "") -> None:
     logout(request)
 
 
+def current_password_step(request: HttpRequest, *, password: str) -> Outcome:
+    """Check the signed-in user's own password again, before they choose another: whoever has
+    an unattended session must not be able to take the account over. A wrong one counts towards
+    the same lockout as a wrong one at sign-in."""
+    user = request.user
+    username = user.get_username()
+    checked = authenticate(request, username=username, password=password)
+    if getattr(request, "axes_locked_out", False):
+        audit_record(action=AuditEntry.Action.SIGN_IN_LOCKED, user=user)
+        return Outcome(False, LOCKED, locked=True)
+    if checked is None or checked.pk != user.pk:
+        audit_record(
+            action=AuditEntry.Action.REFUSED,
+            user=user,
+            object_type="password",
+            detail={"why": "current password wrong"},
+        )
+        return Outcome(False, "Your current password is not right")
+    return Outcome(True)
+
+
 def must_change_password(request: HttpRequest) -> bool:
     profile = getattr(request.user, "staff_profile", None)
     return bool(profile and profile.must_change_password)

@@ -124,13 +124,26 @@ def change_password(request: HttpRequest) -> HttpResponse:
     field_errors: dict[str, str] = {}
     first_time = signin.must_change_password(request)
     if request.method == "POST":
+        current = request.POST.get("current_password", "")
         new = request.POST.get("new_password", "")
         again = request.POST.get("confirm_password", "")
+        # A one-time password was just given at sign-in; any other change needs the current one.
+        if not first_time:
+            if not current:
+                field_errors["current_password"] = "Enter your current password"
+            else:
+                checked = signin.current_password_step(request, password=current)
+                if checked.locked:
+                    # django-axes answers with the sign-in page saying the account is locked.
+                    signin.sign_out(request, why=checked.problem)
+                    return redirect("core:sign-in")
+                if not checked.ok:
+                    field_errors["current_password"] = checked.problem
         if not new:
             field_errors["new_password"] = "Enter a new password"
         elif new != again:
             field_errors["confirm_password"] = "Enter the same password twice"
-        else:
+        if not field_errors:
             try:
                 password_change(user=request.user, new_password=new)
             except ValidationError as exc:

@@ -311,6 +311,51 @@ def test_a_new_account_must_change_its_one_time_password(client: Client) -> None
     assert "password_changed" in actions()
 
 
+def change(client: Client, current: str, new: str = "plum kettle orbit lantern"):
+    return client.post(
+        "/change-password",
+        {"current_password": current, "new_password": new, "confirm_password": new},
+    )
+
+
+def test_changing_a_chosen_password_needs_the_current_one(client: Client, user) -> None:
+    sign_in_as(client, user)
+    assert "Current password" in page_text(client.get("/change-password"))
+
+    missing = change(client, "")
+    assert missing.status_code == 400
+    assert 'href="#current_password">Enter your current password</a>' in missing.content.decode()
+    wrong = change(client, "not-my-password-at-all")
+    assert wrong.status_code == 400
+    assert 'href="#current_password">Your current password is not right</a>' in (
+        wrong.content.decode()
+    )
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)  # unchanged
+    refused = AuditEntry.objects.get(action="refused", object_type="password")
+    assert refused.username == "sam.taylor"
+
+    done = change(client, PASSWORD)
+
+    assert done["Location"] == "/"
+    user.refresh_from_db()
+    assert user.check_password("plum kettle orbit lantern")
+    assert actions()[-1] == "password_changed"
+
+
+def test_wrong_current_passwords_lock_the_account_and_end_the_session(client: Client, user) -> None:
+    sign_in_as(client, user)
+    for _ in range(4):
+        assert change(client, "not-my-password-at-all").status_code == 400
+
+    locked = change(client, "still-not-it")
+
+    assert locked.status_code == 403
+    assert "Your account is locked" in page_text(locked)
+    assert "_auth_user_id" not in client.session
+    assert give_password(client).status_code == 403  # locked until an administrator unlocks
+
+
 def test_the_home_page_shows_the_navigation_and_a_sign_out_button(client: Client, user) -> None:
     sign_in_as(client, user)
 
