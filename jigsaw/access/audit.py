@@ -132,23 +132,71 @@ class ChainReport:
     head: str  # the last entry's hash: note it somewhere else to detect a cut-off tail
     broken_seq: int | None = None
     problem: str = ""
+    # What broke: the hash "chain", or the "index" of people (AuditPerson) that "who has looked
+    # at this child" reads, which the chain does not cover.
+    part: str = "chain"
 
     @property
     def ok(self) -> bool:
         return self.broken_seq is None
 
 
+VERIFY_CHUNK = 2000
+
+
+def _index_problem(entry: AuditEntry, indexed: list[str]) -> str:
+    """How the AuditPerson rows of an entry differ from the person ids it names ("" if not)."""
+    if sorted(indexed) == entry.person_ids:
+        return ""
+    named, held = set(entry.person_ids), set(indexed)
+    parts = []
+    if named - held:
+        parts.append(f"person {', '.join(sorted(named - held)[:5])} missing from it")
+    if held - named:
+        parts.append(f"person {', '.join(sorted(held - named)[:5])} added to it")
+    if not parts:
+        parts.append("a person indexed twice")
+    return "its index of people does not match its person ids: " + "; ".join(parts)
+
+
+def _chunks(entries: Iterable[AuditEntry]) -> Iterable[list[AuditEntry]]:
+    chunk: list[AuditEntry] = []
+    for entry in entries:
+        chunk.append(entry)
+        if len(chunk) == VERIFY_CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def audit_verify() -> ChainReport:
-    """Walk the chain from the first entry; stop at the first that does not hold."""
+    """Walk the chain from the first entry; stop at the first that does not hold.
+
+    Each entry's hash covers its person ids, but "who has looked at this child" reads the
+    AuditPerson index beside it, so deleting index rows would hide a look without breaking the
+    chain: every entry's index rows must therefore name exactly its person ids.
+    """
     prev, expected, checked = GENESIS, 1, 0
-    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
-        if entry.seq != expected:
-            return ChainReport(checked, prev, expected, f"entry {expected} is missing")
-        if entry.prev_hash != prev:
-            return ChainReport(
-                checked, prev, entry.seq, "its prev_hash is not the previous entry's hash"
-            )
-        if entry_hash(entry) != entry.hash:
-            return ChainReport(checked, prev, entry.seq, "its content does not match its hash")
-        prev, expected, checked = entry.hash, expected + 1, checked + 1
+    entries = AuditEntry.objects.order_by("seq").iterator(chunk_size=VERIFY_CHUNK)
+    for chunk in _chunks(entries):
+        indexed: dict[int, list[str]] = {entry.pk: [] for entry in chunk}
+        rows = AuditPerson.objects.filter(entry_id__in=list(indexed)).values_list(
+            "entry_id", "person_id"
+        )
+        for entry_id, person_id in rows.iterator(chunk_size=VERIFY_CHUNK):
+            indexed[entry_id].append(person_id)
+        for entry in chunk:
+            if entry.seq != expected:
+                return ChainReport(checked, prev, expected, f"entry {expected} is missing")
+            if entry.prev_hash != prev:
+                return ChainReport(
+                    checked, prev, entry.seq, "its prev_hash is not the previous entry's hash"
+                )
+            if entry_hash(entry) != entry.hash:
+                return ChainReport(checked, prev, entry.seq, "its content does not match its hash")
+            problem = _index_problem(entry, indexed[entry.pk])
+            if problem:
+                return ChainReport(checked, prev, entry.seq, problem, part="index")
+            prev, expected, checked = entry.hash, expected + 1, checked + 1
     return ChainReport(checked, prev)

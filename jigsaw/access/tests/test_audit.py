@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from jigsaw.access.audit import GENESIS, audit_record, audit_verify, entry_hash
-from jigsaw.access.models import AuditEntry
+from jigsaw.access.models import AuditEntry, AuditPerson
 from jigsaw.access.roles import Role
 from jigsaw.access.selectors import audit_for_manager, audit_for_person
 from jigsaw.access.services import token_create
@@ -61,7 +61,7 @@ def test_verify_passes_an_intact_chain(worker, jigsaw_cli) -> None:
     assert audit_verify().ok
     code, out, _ = jigsaw_cli("audit", "verify")
     assert code == 0
-    assert "audit chain intact: 3 entries" in out
+    assert "audit chain intact: 3 entries, each with its index of people" in out
 
 
 def test_entries_cannot_be_changed_through_jigsaw(worker) -> None:
@@ -73,16 +73,18 @@ def test_entries_cannot_be_changed_through_jigsaw(worker) -> None:
         AuditEntry.objects.filter(seq=1).update(reason="x")
 
 
-def _without_the_guard(sql: str, params: list) -> None:
+def _without_the_guard(sql: str, params: list, *, model=AuditEntry, op: str = "update") -> None:
     """Change a row the way someone with database access could: past the trigger."""
-    table = AuditEntry._meta.db_table
+    table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Foreign keys are checked at commit; ALTER TABLE needs none pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
             cursor.execute(sql, params)
             cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only")
         else:
-            cursor.execute(f"DROP TRIGGER {table}_no_update")
+            cursor.execute(f"DROP TRIGGER {table}_no_{op}")
             cursor.execute(sql, params)
 
 
@@ -115,6 +117,39 @@ def test_rehashing_a_changed_row_still_breaks_the_next_link(worker) -> None:
         3,
         "its prev_hash is not the previous entry's hash",
     )
+
+
+def test_deleting_who_looked_from_the_index_is_found_by_verify(worker, jigsaw_cli) -> None:
+    three_reads(worker)
+    second = AuditEntry.objects.get(seq=2)
+    table = AuditPerson._meta.db_table
+
+    _without_the_guard(
+        f"DELETE FROM {table} WHERE entry_id = %s", [second.pk], model=AuditPerson, op="delete"
+    )
+
+    # The look is hidden from "who has looked at this child", yet every hash still holds...
+    assert list(audit_for_person(person_id="P2")) == []
+    assert all(entry_hash(e) == e.hash for e in AuditEntry.objects.all())
+    # ...so verify compares the index with each entry's person ids, and names the entry.
+    report = audit_verify()
+    assert (report.ok, report.broken_seq, report.part, report.checked) == (False, 2, "index", 1)
+    assert report.problem == (
+        "its index of people does not match its person ids: person P2 missing from it"
+    )
+    code, _, err = jigsaw_cli("audit", "verify")
+    assert code == 1
+    assert "audit index broken at entry 2: its index of people does not match" in err
+
+
+def test_a_person_added_to_the_index_is_found_by_verify(worker) -> None:
+    first = three_reads(worker)[0]
+
+    AuditPerson.objects.create(entry=first, person_id="P9")  # a look that never happened
+
+    report = audit_verify()
+    assert (report.broken_seq, report.part) == (1, "index")
+    assert report.problem.endswith("person P9 added to it")
 
 
 def test_the_guard_refuses_updates_from_outside_jigsaw(worker) -> None:

@@ -36,10 +36,13 @@ class Command(BaseCommand):
             report = audit_verify()
             if not report.ok:
                 raise CommandError(
-                    f"audit chain broken at entry {report.broken_seq}: {report.problem} "
+                    f"audit {report.part} broken at entry {report.broken_seq}: {report.problem} "
                     f"({report.checked} entries before it are intact)"
                 )
-            self.stdout.write(f"audit chain intact: {report.checked} entries; head {report.head}")
+            self.stdout.write(
+                f"audit chain intact: {report.checked} entries, each with its index of people; "
+                f"head {report.head}"
+            )
             return
         if action == "export":
             try:
