@@ -157,11 +157,13 @@ def visit_record(
     adults_present: list[str],
     purpose: str,
     not_seen_alone_reason: str,
+    not_seen_reason: str,
     by: Any,
 ) -> VisitRecorded:
     """Record a home visit to the child as the local authority's `home_visit` event and say
     which of the child's flags it raised or changed. Only what applies is kept: whether the
-    child was seen alone and their words only if they were seen, the reason only if not alone."""
+    child was seen alone and their words only if they were seen, why not alone only if not
+    alone, why not seen only if not seen."""
     now = clock.now()
     if occurred_at > now:
         raise CaseworkError("occurred_at: a visit cannot be in the future")
@@ -181,6 +183,12 @@ def visit_record(
             if not not_seen_alone_reason.strip():
                 raise CaseworkError("not_seen_alone_reason: say why the child was not seen alone")
             details["not_seen_alone_reason"] = not_seen_alone_reason.strip()
+    else:
+        # A visit that did not see the child is a no-access visit: the manager deciding the
+        # next step needs to know why (no answer at the door, refused entry, child elsewhere).
+        if not not_seen_reason.strip():
+            raise CaseworkError("not_seen_reason: say why the child was not seen")
+        details["not_seen_reason"] = not_seen_reason.strip()
     adults = [a.strip() for a in adults_present if a.strip()]
     if adults:
         details["adults_present"] = adults

@@ -93,7 +93,11 @@ def event_summary(event_type: str, details: dict[str, Any]) -> str:
         bits.append(_yes_no(d.get("child_seen"), "child seen", "child not seen"))
     elif event_type == "home_visit":
         bits.append(_yes_no(d.get("child_seen"), "child seen", "child not seen"))
+        if d.get("not_seen_reason"):
+            bits.append(f"why not seen: \u201c{d['not_seen_reason']}\u201d")
         bits.append(_yes_no(d.get("seen_alone"), "seen alone", "not seen alone"))
+        if d.get("not_seen_alone_reason"):
+            bits.append(f"why not alone: \u201c{d['not_seen_alone_reason']}\u201d")
     elif event_type == "police_incident":
         bits.append(_words(d.get("incident_type", "")))
         bits.append(_yes_no(d.get("children_present"), "children present", ""))

@@ -13,10 +13,12 @@ from django.test import Client
 
 from jigsaw.access.models import AuditEntry
 from jigsaw.access.tests.helpers import sign_in_as
+from jigsaw.casework.services import CaseworkError
 from jigsaw.casework.views.visit import visit_time
-from jigsaw.casework.visits import one_year_before
+from jigsaw.casework.visits import one_year_before, visit_child, visit_record
 from jigsaw.identity.selectors import person_chronology
 from jigsaw.records.models import EventVersion
+from jigsaw.records.presenters import event_summary
 from jigsaw.records.tests.factories import EventObj, ingest
 from jigsaw.risk.selectors import flags_list
 
@@ -48,6 +50,7 @@ def answers(**changes: str) -> dict[str, str]:
         "child-seen": "yes",
         "seen-alone": "yes",
         "not-seen-alone-reason": "",
+        "not-seen-reason": "",
         "childs-views": "I like my new bed. Mummy shouts sometimes.",
         "adults-present": "Tracey Smith (mother)\n\n  Steven Barker (mother's partner)  \n",
         "purpose": "statutory_visit",
@@ -99,6 +102,7 @@ def test_those_who_act_on_the_childs_case_get_the_form(world, key):
         "Was the child seen?",
         "Was the child seen alone?",
         "Why not?",
+        "Why was the child not seen?",
         "What did the child say? (the child&#39;s own words)",
         "Who else was present?",
         "Purpose of the visit",
@@ -199,6 +203,11 @@ def test_an_empty_form_asks_for_each_required_answer(world):
         ({"seen-alone": ""}, "seen-alone", "Select yes if the child was seen alone"),
         ({"seen-alone": "no"}, "not-seen-alone-reason", "Enter why the child was not seen alone"),
         ({"childs-views": "  "}, "childs-views", "Enter what the child said, in their own words"),
+        ({"child-seen": "no"}, "not-seen-reason", "Enter why the child was not seen"),
+        ({"child-seen": "no", "not-seen-reason": " \n "}, "not-seen-reason",
+         "Enter why the child was not seen"),
+        ({"child-seen": "no", "not-seen-reason": "x" * 10_001}, "not-seen-reason",
+         "Why the child was not seen must be 10,000 characters or fewer"),
         ({"adults-present": "\n".join(f"Person {n}" for n in range(21))}, "adults-present",
          "List up to 20 people, one on each line"),
         ({"purpose": "social"}, "purpose", "Select the purpose of the visit"),
@@ -288,13 +297,62 @@ def test_questions_not_asked_are_not_kept(world):
     path = form_path(world)
     data = answers(key=key_of(client, path), **{"child-seen": "no", "seen-alone": "no"})
     data["not-seen-alone-reason"] = "typed, then the answer changed"
+    data["not-seen-reason"] = "Nobody answered the door"
     assert client.post(path, data).status_code == 302
     details = EventVersion.objects.get(type="home_visit").details
     assert details == {
         "child_seen": False,
+        "not_seen_reason": "Nobody answered the door",
         "purpose": "statutory_visit",
         "adults_present": ["Tracey Smith (mother)", "Steven Barker (mother's partner)"],
     }
+
+
+def test_the_service_refuses_a_visit_not_seeing_the_child_without_a_reason(world):
+    worker = world.user("sw_a")
+    child = visit_child(person_id=world.people["peter"], user=worker)
+    with pytest.raises(CaseworkError, match=r"^not_seen_reason: say why the child was not seen"):
+        visit_record(child=child, occurred_at=datetime.fromisoformat("2008-01-14T10:30:00Z"),
+                     child_seen=False, seen_alone=None, childs_views="", adults_present=[],
+                     purpose="statutory_visit", not_seen_alone_reason="",
+                     not_seen_reason="  ", by=worker)  # fmt: skip
+    assert visits_stored() == 0
+
+
+def test_the_reasons_are_read_in_the_chronology(world):
+    client = as_user(world, "sw_a")
+    path = form_path(world)
+    data = answers(key=key_of(client, path), **{"child-seen": "no"})
+    data["not-seen-reason"] = "Nobody answered the door"
+    assert client.post(path, data).status_code == 302
+
+    body = client.get(f"/children/{world.people['peter']}/chronology").content.decode()
+    assert "Child not seen; why not seen: \u201cNobody answered the door\u201d" in body
+    assert (
+        event_summary(
+            "home_visit",
+            {"child_seen": True, "seen_alone": False, "not_seen_alone_reason": "Mother stayed"},
+        )
+        == "child seen; not seen alone; why not alone: \u201cMother stayed\u201d"
+    )
+
+
+def test_a_reason_typed_for_not_seen_is_not_kept_when_the_child_was_seen(world):
+    client = as_user(world, "sw_a")
+    path = form_path(world)
+    data = answers(key=key_of(client, path), **{"not-seen-reason": "typed, then changed"})
+    assert client.post(path, data).status_code == 302
+    assert "not_seen_reason" not in EventVersion.objects.get(type="home_visit").details
+
+
+def test_the_not_seen_question_comes_back_open_with_its_error(world):
+    status, body = post(as_user(world, "sw_a"), form_path(world), answers(key="k", **{
+        "child-seen": "no", "childs-views": ""}))  # fmt: skip
+    assert status == 400
+    # The reveal under "No" is open without JavaScript, with the error on its question.
+    assert 'class="govuk-radios__conditional" id="conditional-child-seen-2"' in body
+    assert 'id="not-seen-reason-error"' in body
+    assert visits_stored() == 0
 
 
 def test_not_seen_alone_keeps_the_reason_the_risk_engine_reads(world):
@@ -325,7 +383,11 @@ def test_a_visit_where_a_child_on_a_plan_was_not_seen_raises_a_flag_then_changes
     on_a_plan()
     client = as_user(world, "sw_a")
     path = form_path(world)
-    not_seen = {"child-seen": "no", "adults-present": "Tracey Smith (mother)"}
+    not_seen = {
+        "child-seen": "no",
+        "not-seen-reason": "No answer at the door; curtains drawn",
+        "adults-present": "Tracey Smith (mother)",
+    }
 
     response = client.post(path, answers(key=key_of(client, path), **not_seen))
     assert response.status_code == 302

@@ -1,8 +1,8 @@
-"""Record a visit: when it was, whether the child was seen and seen alone, the child's own words,
-who else was there and why the visit was made, on one page that works without JavaScript (the
-questions that depend on an answer are revealed by it, and checked here whatever the browser
-showed). Saved as the local authority's `home_visit` event; the worker is told straight away
-if the visit raised or changed one of the child's flags.
+"""Record a visit: when it was, whether the child was seen and seen alone (if not, why not), the
+child's own words, who else was there and why the visit was made, on one page that works without
+JavaScript (the questions that depend on an answer are revealed by it, and checked here whatever
+the browser showed). Saved as the local authority's `home_visit` event; the worker is told
+straight away if the visit raised or changed one of the child's flags.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ FIELD_ORDER = (
     "seen-alone",
     "not-seen-alone-reason",
     "childs-views",
+    "not-seen-reason",
     "adults-present",
     "purpose",
 )
@@ -124,7 +125,14 @@ def check(form: dict[str, Any], *, now: datetime) -> Checked:
                 at = None
     if form["child_seen"] not in YES_NO:
         problems["child-seen"] = "Select yes if the child was seen"
-    elif form["child_seen"] == "yes":
+    elif form["child_seen"] == "no":
+        if not form["not_seen_reason"]:
+            problems["not-seen-reason"] = "Enter why the child was not seen"
+        elif len(form["not_seen_reason"]) > TEXT_MAX:
+            problems["not-seen-reason"] = (
+                f"Why the child was not seen must be {TEXT_MAX:,} characters or fewer"
+            )
+    else:
         if form["seen_alone"] not in YES_NO:
             problems["seen-alone"] = "Select yes if the child was seen alone"
         elif form["seen_alone"] == "no" and not form["reason"]:
@@ -180,6 +188,7 @@ def _form(request: HttpRequest) -> dict[str, Any]:
         "child_seen": post.get("child-seen", ""),
         "seen_alone": post.get("seen-alone", ""),
         "reason": post.get("not-seen-alone-reason", "").strip(),
+        "not_seen_reason": post.get("not-seen-reason", "").strip(),
         "childs_views": post.get("childs-views", "").strip(),
         "adults": post.get("adults-present", "").strip(),
         "purpose": post.get("purpose", ""),
@@ -190,7 +199,7 @@ def _empty() -> dict[str, Any]:
     return {
         "key": form_key(),
         **dict.fromkeys(("day", "month", "year", "time", "child_seen", "seen_alone"), ""),
-        **dict.fromkeys(("reason", "childs_views", "adults", "purpose"), ""),
+        **dict.fromkeys(("reason", "not_seen_reason", "childs_views", "adults", "purpose"), ""),
     }
 
 
@@ -265,6 +274,7 @@ def visit_new(request: HttpRequest, person_id: int) -> HttpResponse:
             adults_present=adult_lines(form["adults"]),
             purpose=form["purpose"],
             not_seen_alone_reason=form["reason"] if seen and alone is False else "",
+            not_seen_reason="" if seen else form["not_seen_reason"],
             by=request.user,
         )
         return {
@@ -277,7 +287,11 @@ def visit_new(request: HttpRequest, person_id: int) -> HttpResponse:
         result, _first = once(key=form["key"], user=request.user, form="visit", act=act)
     except CaseworkError as exc:
         field, _, said = str(exc).partition(": ")
-        name = {"occurred_at": "visit-date", "purpose": "purpose"}.get(field, "visit-date")
+        name = {
+            "occurred_at": "visit-date",
+            "purpose": "purpose",
+            "not_seen_reason": "not-seen-reason",
+        }.get(field, "visit-date")
         checked.problems[name] = said[:1].upper() + said[1:] if said else str(exc)
         return _render(request, child, form, checked, status=400)
     messages.success(request, result["message"])
