@@ -17,8 +17,9 @@ import numpy as np
 from django.db import connection, transaction
 
 from jigsaw.identity.matching import Band, Candidate, Contribution, Model, Rec, link
-from jigsaw.identity.matching.cluster import Evidence, _dobs_conflict
+from jigsaw.identity.matching.cluster import Evidence
 from jigsaw.identity.matching.comparisons import C_DOB, C_NHS, D_EXACT, D_SWAPPED
+from jigsaw.identity.matching.engine import evidence_of as _evidence_of_norm
 from jigsaw.identity.matching.normalise import normalise
 from jigsaw.identity.matching.search import PersonIndex
 from jigsaw.identity.models import Decision, Link, LinkageModel
@@ -172,6 +173,39 @@ def confirmed_together(links: dict[int, LinkState]) -> list[tuple[int, int]]:
     return pairs
 
 
+def held_by_confirms(
+    record_ids: Iterable[int], links: dict[int, LinkState], apart: dict[int, set[int]]
+) -> set[int]:
+    """Those of `record_ids` that a confirm keeps on their person: the record was on the person
+    when another was confirmed into it, and that one is still there by that decision. The rule
+    `confirmed_together` gives a relink, for records linked one at a time."""
+    ids = set(record_ids)
+    persons = {links[r].person for r in ids if r in links}
+    if not persons:
+        return set()
+    confirms = list(
+        Decision.objects.filter(kind=Decision.Kind.CONFIRM, person_a_id__in=persons).values_list(
+            "id", "record_a_id", "snapshot"
+        )
+    )
+    homes = current_links([record for _, record, _ in confirms])
+    held: set[int] = set()
+    for pk, record, snapshot in confirms:
+        home = homes.get(record)
+        if home is None or home.decision_id != pk:
+            continue
+        for other in (snapshot or {}).get("with", []):
+            state = links.get(other)
+            if (
+                other in ids
+                and state is not None
+                and state.person == home.person
+                and other not in apart.get(record, ())
+            ):
+                held.add(other)
+    return held
+
+
 def explanation_json(explanation: Iterable[Contribution]) -> list[dict[str, Any]]:
     return [
         {
@@ -194,17 +228,7 @@ def is_deterministic(explanation: Iterable[Contribution]) -> bool:
 
 
 def evidence_of(rec: Rec) -> Evidence:
-    norm = normalise(rec)
-    return Evidence(norm.source, norm.nhs, norm.dob)
-
-
-def evidence_conflict(a: Evidence, b: Evidence) -> str | None:
-    """Why two records cannot be one person whatever their score (as clustering refuses)."""
-    if a.nhs and b.nhs and a.nhs != b.nhs and a.source == b.source:
-        return "two NHS numbers from one agency"
-    if a.dob and b.dob and _dobs_conflict(a.dob, b.dob):
-        return "dates of birth more than a year apart"
-    return None
+    return _evidence_of_norm(normalise(rec))
 
 
 # --- the model -------------------------------------------------------------------------------

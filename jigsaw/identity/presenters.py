@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from jigsaw.identity.households import Household
+    from jigsaw.identity.matching import DedupeSummary
     from jigsaw.identity.selectors import RecordView, ReviewView
 
 _FIELDS = (
@@ -82,3 +83,23 @@ def household_lines(household: Household) -> list[str]:
             when = s.since.isoformat() if s.since else "?"
             lines.append(f"      {s.agency:<8} {s.record:<28} {what} from {when}")
     return lines
+
+
+# What `jigsaw linkage dedupe` ignored, as the analyst reads it.
+_IGNORED = {
+    "date_of_birth": "date of birth (not YYYY-MM-DD)",
+    "date_of_birth_future": "date of birth in the future",
+    "date_of_birth_before_1900": "date of birth before 1900",
+    "nhs_number": "NHS number (fails its check)",
+    "postcode": "postcode (not a UK postcode)",
+    "postcode_placeholder": "ZZ99 placeholder postcode",
+    "duplicate_record_id": "repeated record_id (kept apart by line)",
+}
+
+
+def ignored_values(summary: DedupeSummary) -> str:
+    """The values ignored, counted: "date of birth in the future 2, ZZ99 placeholder postcode 1"."""
+    return ", ".join(
+        f"{_IGNORED.get(name, name.replace('_', ' '))} {count}"
+        for name, count in summary.warnings.items()
+    )

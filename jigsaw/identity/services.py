@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -44,13 +44,14 @@ from jigsaw.identity.linking import (
     confirmed_together,
     current_links,
     current_records,
-    evidence_conflict,
     explanation_json,
+    held_by_confirms,
     index_cache,
     is_deterministic,
     stored_model,
 )
 from jigsaw.identity.matching import Band, ConstraintConflict, train
+from jigsaw.identity.matching.cluster import conflict, other_child, twin_like
 from jigsaw.identity.models import Decision, Link, LinkageModel, LinkMethod, Person, ReviewItem
 from jigsaw.records.models import PersonRecord
 from jigsaw.records.presenters import record_ref
@@ -224,6 +225,8 @@ def _link_each(
     s = index_cache.refresh(stored, ensure=needing)
     assert s.index is not None
     apart = apart_pairs()
+    # Records a confirm keeps with the record confirmed into their person (as a relink does).
+    kept = held_by_confirms(needing, links, apart)
     seen_pairs = _existing_review_pairs(needing)
     now = clock.now()
     new_links: list[Link] = []
@@ -232,22 +235,28 @@ def _link_each(
         cur = currents[r]
         evidence = s.evidence[r]
         usable = []
+        nearby = []
         for candidate in s.index.match(cur.rec, limit=20):
             other, version = candidate_record(candidate)
             held = s.current.get(other)
             if other == r or held is None or held.version_id != version:
                 continue  # the record itself, or an outdated version of another
+            nearby.append(other)
             person = s.person_of.get(other)
             if person is None:
                 continue  # not linked yet: it will match this one when its turn comes
             members = s.members[person]
             if apart.get(r, set()) & members:
                 continue
-            if any(evidence_conflict(evidence, s.evidence[m]) for m in members if m != r):
-                report.refused += candidate.band == Band.AUTO
-                continue
+            if any(conflict(evidence, s.evidence[m]) for m in members if m != r):
+                if candidate.band != Band.AUTO:
+                    continue
+                # Refused as clustering would refuse it: a person looks instead.
+                report.refused += 1
+                candidate = replace(candidate, band=Band.REVIEW)
             usable.append((candidate, other, person))
-        auto = [u for u in usable if u[0].band == Band.AUTO]
+        usable = _hold_twins(r, usable, nearby, s)
+        auto = [u for u in usable if u[0].band == Band.AUTO and r not in kept]
         if auto and evidence.dob is None and not is_deterministic(auto[0][0].explanation):
             # No date of birth, and the records it matches were born years apart (a father
             # and son of one name at one address): a person decides.
@@ -324,6 +333,31 @@ def _link_each(
     index_cache.links_written(s)
     ReviewItem.objects.bulk_create(reviews)
     report.reviews = len(reviews)
+
+
+def _hold_twins(
+    r: int, usable: list[tuple[Any, int, int]], nearby: list[int], s: Any
+) -> list[tuple[Any, int, int]]:
+    """Candidates that could be r's twin rather than r go to review when the home shows
+    another child born that day (as the batch engine's `_hold_twins`): among r, the records
+    it matched (linked yet or not) and their persons' records, two that `other_child` says
+    are two children."""
+    ev = s.evidence
+    if not any(c.band == Band.AUTO and twin_like(ev[r], ev[o]) for c, o, _ in usable):
+        return usable
+    near = sorted({r, *nearby, *(m for *_, p in usable for m in s.members[p])})
+    near = [x for x in near if x in ev]
+    marked: set[int] = set()
+    for i, x in enumerate(near):
+        for y in near[i + 1 :]:
+            if other_child(ev[x], ev[y]):
+                marked.update((x, y))
+    return [
+        (replace(c, band=Band.REVIEW), o, p)
+        if c.band == Band.AUTO and twin_like(ev[r], ev[o]) and (r in marked or o in marked)
+        else (c, o, p)
+        for c, o, p in usable
+    ]
 
 
 def _link_batch(report: LinkReport, stored: Any, *, movable: set[int] | None) -> None:

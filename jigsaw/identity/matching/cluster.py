@@ -3,8 +3,13 @@
 Links are added strongest first. A link is refused when it would put into one person two records
 that cannot be the same person: a human's cannot-link decision between any two of their records,
 two records from the same agency with different valid NHS numbers (an agency does not hold two
-NHS numbers for one person), or dates of birth more than a year apart (that are not the same date
-with day and month swapped). Human must-link decisions are applied first and always hold.
+NHS numbers for one person), two records from the same agency born on the same day under
+different given names (an agency does not usually hold two records of one child: these are
+twins), or dates of birth more than a year apart (that are not the same date with day and month
+swapped). Human must-link decisions are applied first and always hold.
+
+`other_child` and `twin_like` say the same about a pair of records for the ingest path, which
+matches one record at a time against the person index.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from jigsaw.identity.matching.comparisons import F_EXACT, F_TOKEN, G_ELSE, family_level, given_level
+
 
 class ConstraintConflict(ValueError):
     """Human decisions contradict each other: a must-link chain joins a cannot-link pair."""
@@ -20,11 +27,15 @@ class ConstraintConflict(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """What clustering checks before joining two records' persons."""
+    """What clustering checks before joining two records' persons (cleaned values)."""
 
     source: str = ""
     nhs: str = ""
     dob: date | None = None
+    given: tuple[str, ...] = ()  # given-name tokens, then other names
+    family: tuple[str, ...] = ()  # family-name tokens
+    unit: str = ""  # full postcode
+    sex: str = ""  # "M", "F" or ""
 
 
 _FAR_DAYS = 366
@@ -34,6 +45,62 @@ def _dobs_conflict(a: date, b: date) -> bool:
     if abs(a.toordinal() - b.toordinal()) <= _FAR_DAYS:
         return False
     return not (a.year == b.year and a.month == b.day and a.day == b.month)
+
+
+def _born_together(a: Evidence, b: Evidence) -> bool:
+    """Same date of birth, given names not the same, and no NHS number in common."""
+    return (
+        a.dob is not None
+        and a.dob == b.dob
+        and bool(a.given and b.given)
+        and a.given[0] != b.given[0]
+        and not (a.nhs and a.nhs == b.nhs)
+    )
+
+
+def _one_agency(a: Evidence, b: Evidence) -> bool:
+    return bool(a.source) and a.source == b.source
+
+
+def conflict(a: Evidence, b: Evidence) -> str | None:
+    """Why two records cannot be one person, whatever their score (None: they may be)."""
+    if a.nhs and b.nhs and a.nhs != b.nhs and a.source == b.source:
+        return "two NHS numbers from one agency"
+    if a.dob and b.dob and _dobs_conflict(a.dob, b.dob):
+        return "dates of birth more than a year apart"
+    if _one_agency(a, b) and _born_together(a, b):
+        return "one agency holds both, born the same day with different given names"
+    return None
+
+
+def other_child(a: Evidence, b: Evidence) -> bool:
+    """Whether two records show a home with two children born on one day: the same date of
+    birth at the same postcode (or, where one has none, under the same family name), different
+    given names, no NHS number in common, and either one agency holds both, or a boy and a girl
+    have given names with nothing in common. (Names alone are not enough across agencies: a
+    nickname with a typing error, "Henyr" for Hal, shares nothing with the name either.)"""
+    if not _born_together(a, b):
+        return False
+    if a.unit and b.unit:
+        home = a.unit == b.unit
+    else:
+        home = bool(a.family and b.family) and family_level(a.family, b.family) in (
+            F_EXACT,
+            F_TOKEN,
+        )
+    boy_and_girl = bool(a.sex and b.sex) and a.sex != b.sex
+    return home and (
+        _one_agency(a, b) or (boy_and_girl and given_level(a.given, b.given) == G_ELSE)
+    )
+
+
+def twin_like(a: Evidence, b: Evidence) -> bool:
+    """A pair that could be twins rather than one child: same date of birth, given names that
+    are not the same (a variant, a misspelling, a similar name), no NHS number in common."""
+    return _born_together(a, b)
+
+
+HUMAN_APART = "a person decided these are different people"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +149,9 @@ class _Persons:
         for i in self.members[ra]:
             ei = self.evidence[i]
             for j in self.members[rb]:
-                ej = self.evidence[j]
-                if ei.nhs and ej.nhs and ei.nhs != ej.nhs and ei.source == ej.source:
-                    return "two NHS numbers from one agency"
-                if ei.dob and ej.dob and _dobs_conflict(ei.dob, ej.dob):
-                    return "dates of birth more than a year apart"
+                reason = conflict(ei, self.evidence[j])
+                if reason is not None:
+                    return reason
         return None
 
 
@@ -124,7 +189,7 @@ def cluster(
         if ra == rb:
             continue
         if persons.forbidden(ra, rb):
-            refused.append(Refusal(a, b, "a person decided these are different people"))
+            refused.append(Refusal(a, b, HUMAN_APART))
             continue
         reason = persons.conflict(ra, rb)
         if reason is not None:

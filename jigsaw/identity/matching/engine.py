@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jigsaw.identity.matching.blocking import candidate_pairs
-from jigsaw.identity.matching.cluster import Evidence, Refusal, cluster
+from jigsaw.identity.matching.cluster import HUMAN_APART, Evidence, Refusal, cluster
 from jigsaw.identity.matching.columns import Columns, Vocab
 from jigsaw.identity.matching.comparisons import (
     AGREE,
@@ -17,13 +17,18 @@ from jigsaw.identity.matching.comparisons import (
     C_FAMILY,
     C_GIVEN,
     C_NHS,
+    C_POSTCODE,
+    C_SEX,
     COMPARISONS,
     D_EXACT,
+    DISAGREE,
     F_EXACT,
     F_TOKEN,
+    G_ELSE,
     G_EXACT,
     G_VARIANT,
     NULL,
+    P_UNIT,
     Comparator,
     display,
 )
@@ -219,6 +224,59 @@ def _drop_ambiguous(
                 bands[k] = Band.REVIEW.value
 
 
+def evidence_of(norm: Norm) -> Evidence:
+    """What clustering checks of a cleaned record."""
+    return Evidence(
+        source=norm.source,
+        nhs=norm.nhs,
+        dob=norm.dob,
+        given=norm.given_all,
+        family=norm.family_tokens,
+        unit=norm.postcode.unit if norm.postcode else "",
+        sex=norm.sex,
+    )
+
+
+def _hold_twins(
+    cols: Columns, ia: np.ndarray, ib: np.ndarray, levels: np.ndarray, bands: np.ndarray
+) -> None:
+    """Send to review the auto-links that could join twins: born the same day, given names not
+    the same (Mohammed and Muhammad, Chloe and Khloe), no NHS number in common, where the home
+    shows another child born that day: one agency holds two such records, or a boy and a girl
+    there have given names with nothing in common (as `cluster.other_child` says of a pair)."""
+    given, dob = levels[:, C_GIVEN], levels[:, C_DOB]
+    born_together = (dob == D_EXACT) & (levels[:, C_NHS] != AGREE) & (given != NULL)
+    born_together &= given != G_EXACT
+    if not born_together.any():
+        return
+    postcode = levels[:, C_POSTCODE]
+    family = levels[:, C_FAMILY]
+    home = (postcode == P_UNIT) | ((postcode == NULL) & np.isin(family, (F_EXACT, F_TOKEN)))
+    source = cols.col("source")
+    one_agency = (source[ia] == source[ib]) & (source[ia] != cols.vocab.lookup(""))
+    boy_and_girl = levels[:, C_SEX] == DISAGREE
+    two_children = born_together & home & (one_agency | (boy_and_girl & (given == G_ELSE)))
+    marked = np.zeros(len(cols), dtype=bool)
+    marked[ia[two_children]] = True
+    marked[ib[two_children]] = True
+    hold = (bands == Band.AUTO.value) & born_together & (marked[ia] | marked[ib])
+    bands[hold] = Band.REVIEW.value
+
+
+def _refused_rows(
+    ids: list[str], ia: np.ndarray, ib: np.ndarray, auto: np.ndarray, refused: list[Refusal]
+) -> np.ndarray:
+    """Rows of the auto-links clustering refused for what the records hold."""
+    wanted = [(r.a, r.b) for r in refused if r.reason != HUMAN_APART]
+    if not wanted:
+        return np.zeros(0, dtype=np.int64)
+    needed = {x for pair in wanted for x in pair}
+    row = {x: i for i, x in enumerate(ids) if x in needed}
+    codes = (ia[auto].astype(np.int64) << 32) | ib[auto].astype(np.int64)
+    chosen = [(min(row[a], row[b]) << 32) | max(row[a], row[b]) for a, b in wanted]
+    return auto[np.isin(codes, np.asarray(chosen, dtype=np.int64))].astype(np.int64)
+
+
 def link(
     records: Sequence[Rec],
     *,
@@ -237,16 +295,21 @@ def link(
     weights = model.weights(levels)
     bands = model.bands(levels, weights)
     _drop_ambiguous(table, ia, ib, levels, bands)
+    _hold_twins(cols, ia, ib, levels, bands)
     auto = np.flatnonzero(bands == Band.AUTO.value)
     # Deterministic links rank above any probabilistic one.
     strength = weights + np.where(deterministic(levels), 1000.0, 0.0)
     ids = cols.ids
     links = [(ids[ia[k]], ids[ib[k]], float(strength[k])) for k in auto.tolist()]
-    evidence = [Evidence(n.source, n.nhs, n.dob) for n in table.norms]
+    evidence = [evidence_of(n) for n in table.norms]
     persons, refused = cluster(
         ids, links, evidence=evidence, must_link=must_link, cannot_link=cannot_link
     )
-    review_rows = np.flatnonzero(bands == Band.REVIEW.value)
+    # A link clustering refused for what the records hold (not for a person's decision) is
+    # for a person to look at, like the review band.
+    review_rows = np.concatenate(
+        [np.flatnonzero(bands == Band.REVIEW.value), _refused_rows(ids, ia, ib, auto, refused)]
+    )
     review_rows = review_rows[np.argsort(-weights[review_rows], kind="stable")][:review_limit]
     review = [
         ScoredPair(

@@ -79,7 +79,8 @@ class Norm:
     nhs: str  # a valid NHS number, digits only, or ""
     address: str  # normalised address line
     postcode: Postcode | None
-    problems: tuple[str, ...] = field(default=())  # fields ignored because they were not valid
+    # Fields ignored as unusable: not valid ("postcode"), or a placeholder ("postcode_placeholder")
+    problems: tuple[str, ...] = field(default=())
 
 
 @lru_cache(maxsize=262144)
@@ -167,6 +168,15 @@ def _postcode(text: str) -> Postcode | None:
     return parse_postcode(text)
 
 
+# NHS pseudo-postcodes (ZZ99 3VZ no fixed abode, ZZ99 3WZ address not known, ZZ99 and a
+# country code for abroad) say where a person is not: unrelated people share them, so they and
+# the address line that goes with them are ignored.
+PLACEHOLDER_DISTRICT = "ZZ99"
+_PLACEHOLDER_ADDRESSES = frozenset(
+    {"no fixed abode", "nfa", "no fixed address", "nk", "not known", "unknown", "none"}
+)
+
+
 def normalise(rec: Rec) -> Norm:
     """The cleaned form of a record; invalid NHS numbers and postcodes are dropped and noted."""
     problems: list[str] = []
@@ -179,10 +189,16 @@ def normalise(rec: Rec) -> Norm:
     if not nhs_ok:
         problems.append("nhs_number")
     postcode = None
+    address = address_key(rec.address_line) if rec.address_line else ""
     if rec.postcode.strip():
         postcode = _postcode(rec.postcode)
         if postcode is None:
             problems.append("postcode")
+        elif postcode.district == PLACEHOLDER_DISTRICT:
+            problems.append("postcode_placeholder")
+            postcode, address = None, ""
+    if address in _PLACEHOLDER_ADDRESSES:
+        address = ""
     sex = rec.sex.strip().upper()[:1]
     return Norm(
         id=rec.id,
@@ -194,7 +210,7 @@ def normalise(rec: Rec) -> Norm:
         dob=rec.date_of_birth,
         sex=sex if sex in ("M", "F") else "",
         nhs=nhs,
-        address=address_key(rec.address_line) if rec.address_line else "",
+        address=address,
         postcode=postcode,
         problems=tuple(problems),
     )

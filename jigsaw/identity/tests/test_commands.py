@@ -8,6 +8,8 @@ from pathlib import Path
 import orjson
 import pytest
 
+from jigsaw.core.clock import clock
+from jigsaw.core.dates import parse_instant
 from jigsaw.identity.models import Decision, LinkageModel
 from jigsaw.identity.tests.helpers import AGENCIES, family, home, person, person_of, send
 from jigsaw.records.tests.factories import EventObj
@@ -95,16 +97,41 @@ def test_dedupe_a_csv(jigsaw_cli: Cli, tmp_path: Path) -> None:
         "2,SCH,Pete,Smith,2006-03-01,M,,12 Acacia Rd,N17 6AB\n"
         "3,POL,Mary,Jones,01/02/1980,F,123,,nowhere\n"
     )
-    code, out, _ = jigsaw_cli("linkage", "dedupe", str(source), str(tmp_path / "out.csv"))
+    code, out, err = jigsaw_cli("linkage", "dedupe", str(source), str(tmp_path / "out.csv"))
     assert code == 0
     assert "3 records" in out
-    assert "date_of_birth 1" in out
-    assert "nhs_number 1" in out
-    assert "postcode 1" in out
+    assert "date of birth (not YYYY-MM-DD) 1" in err
+    assert "NHS number (fails its check) 1" in err
+    assert "postcode (not a UK postcode) 1" in err
     assert (tmp_path / "out.csv").read_text().splitlines()[0] == "record_id,cluster_id"
     code, _, err = jigsaw_cli("linkage", "dedupe", str(tmp_path / "missing.csv"), "x.csv")
     assert code != 0
     assert "no such file" in err
+
+
+def test_dedupe_ignores_impossible_dates_and_placeholder_postcodes(
+    jigsaw_cli: Cli, tmp_path: Path
+) -> None:
+    # Two strangers of no fixed abode, and dates of birth that cannot be right, in a file saved
+    # by a Windows spreadsheet (Windows-1252: "Zoë" is one byte that is not UTF-8).
+    source = tmp_path / "in.csv"
+    source.write_bytes(
+        "record_id,source,given_name,family_name,date_of_birth,sex,nhs_number,address_line,postcode\n"
+        "1,POL,Zo\u00eb,Smith,2090-01-01,F,,No fixed abode,ZZ99 3VZ\n"
+        "2,POL,Zoe,Smith,1890-05-05,F,,No fixed abode,ZZ99 3VZ\n"
+        "3,GP,Kai,Lee,2001-02-03,M,,,\n".encode("cp1252")
+    )
+    out_csv = tmp_path / "out.csv"
+    with clock.frozen(parse_instant("2007-06-01T12:00:00Z", end_of_day=False)):
+        code, out, err = jigsaw_cli("linkage", "dedupe", str(source), str(out_csv))
+    assert code == 0, err
+    assert "is not UTF-8: read as Windows-1252" in err
+    assert "date of birth in the future 1" in err
+    assert "date of birth before 1900 1" in err
+    assert "ZZ99 placeholder postcode 2" in err
+    assert "3 records -> 3 persons" in out
+    rows = out_csv.read_text().splitlines()
+    assert len(rows) == 4
 
 
 def test_household_and_person_wide_chronology(jigsaw_cli: Cli) -> None:

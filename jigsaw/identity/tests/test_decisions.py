@@ -10,8 +10,9 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from jigsaw.identity import services
 from jigsaw.identity.linking import current_links
-from jigsaw.identity.models import Decision, Link, Person
+from jigsaw.identity.models import Decision, Link, Person, ReviewItem
 from jigsaw.identity.services import (
     Actor,
     DecisionConflict,
@@ -22,7 +23,15 @@ from jigsaw.identity.services import (
     person_merge,
     person_unmerge,
 )
-from jigsaw.identity.tests.helpers import family, person_of, persons, record_id, send
+from jigsaw.identity.tests.helpers import (
+    family,
+    home,
+    person,
+    person_of,
+    persons,
+    record_id,
+    send,
+)
 from jigsaw.records.models import PersonRecord
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
@@ -58,6 +67,26 @@ def test_confirm_pins_a_record_to_a_person_and_records_who_and_why() -> None:
     assert (link.method, link.decision_id) == ("human", decision.pk)
     linkage_relink()
     assert person_of("GP:G2") == person_of("GP:G1")
+
+
+@pytest.mark.usefixtures("household")
+@pytest.mark.parametrize("batch", [False, True], ids=["one at a time", "in one pass"])
+def test_a_confirmed_pair_stays_together_when_a_new_version_arrives(
+    batch: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A person confirms the GP's Chidi into the person that also holds the school's Chidi.
+    assert person_of("SCH:S1") == person_of("GP:G1")
+    link_confirm(record=rec("GP:G1"), person=pers("GP:G1"), actor=SAM, reason="same child")
+    if batch:
+        monkeypatch.setattr(services, "BATCH_MIN", 1)
+    # The school then sends its record again with the twin's name: alone, it would now match
+    # the twin. The confirm keeps it where it was; a person is asked instead.
+    send(person("SCH", "S1", "Chike", "Okafor", "2005-06-01",
+                recorded_at="2007-02-01T10:00:00Z", **home()))  # fmt: skip
+    assert person_of("SCH:S1") == person_of("GP:G1")
+    assert person_of("SCH:S1") != person_of("GP:G2")
+    raised = {frozenset((i.record_a_id, i.record_b_id)) for i in ReviewItem.objects.all()}
+    assert any(record_id("SCH:S1") in pair for pair in raised)
 
 
 @pytest.mark.usefixtures("household")

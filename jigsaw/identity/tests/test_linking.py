@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from jigsaw.core.dates import parse_instant
+from jigsaw.identity import services
 from jigsaw.identity.models import Link, LinkMethod, Person, ReviewItem
 from jigsaw.identity.selectors import person_chronology, related_records
 from jigsaw.identity.services import records_link
@@ -48,6 +51,52 @@ def test_twins_and_siblings_in_one_household_are_never_auto_merged() -> None:
     assert p["GP:G1"] != p["GP:G2"]  # the twins
     assert p["GP:G3"] != p["SCH:S3"]  # sisters a month apart
     assert p["GP:G1"] != p["GP:G3"]
+
+
+KHAN = home("7 Elm Road", "E8 2QT")
+
+
+def _khan(ref: str, given: str, sex: str = "M") -> Any:
+    agency, local_id = ref.split(":")
+    return person(agency, local_id, given, "Khan", "2005-04-02", sex=sex, **KHAN)
+
+
+@pytest.fixture(params=["one at a time", "in one pass"])
+def linking_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Small batches are matched against the person index; big ones go through the batch
+    engine. Both must keep twins apart."""
+    if request.param == "in one pass":
+        monkeypatch.setattr(services, "BATCH_MIN", 1)
+    return str(request.param)
+
+
+@pytest.mark.parametrize(("one", "other"), [("Mohammed", "Muhammad"), ("Chloe", "Khloe")])
+def test_twins_with_variant_names_are_never_auto_merged(
+    linking_mode: str, one: str, other: str
+) -> None:
+    send(*AGENCIES, _khan("GP:G1", one), _khan("GP:G2", other))
+    assert person_of("GP:G1") != person_of("GP:G2")  # one agency, two records: two children
+    send(_khan("SCH:S1", other))
+    assert person_of("SCH:S1") == person_of("GP:G2")
+    assert person_of("SCH:S1") != person_of("GP:G1")
+    reviewed = {(i.record_a_id, i.record_b_id) for i in ReviewItem.objects.all()}
+    assert {frozenset(pair) for pair in reviewed} >= {
+        frozenset((record_id("GP:G1"), record_id("SCH:S1")))
+    }
+
+
+def test_variant_names_across_agencies_go_to_review_when_a_sibling_shares_the_birthday(
+    linking_mode: str,
+) -> None:
+    send(
+        *AGENCIES,
+        _khan("GP:G1", "Mohammed"),
+        _khan("POL:P1", "Aisha", sex="F"),
+        _khan("SCH:S1", "Muhammad"),
+    )
+    assert person_of("SCH:S1") != person_of("GP:G1")
+    pairs = {frozenset((i.record_a_id, i.record_b_id)) for i in ReviewItem.objects.all()}
+    assert frozenset((record_id("GP:G1"), record_id("SCH:S1"))) in pairs
 
 
 def test_a_parent_and_child_of_one_name_are_told_apart() -> None:

@@ -180,6 +180,62 @@ def test_twins_and_siblings_are_never_auto_linked(model: Model, background: list
     assert p["s1"] != p["t1"]
 
 
+VARIANT_TWINS = [("Mohammed", "Muhammad"), ("Chloe", "Khloe")]
+KHAN = {"family_name": "Khan", "address_line": "7 Elm Road", "postcode": "E8 2QT"}
+TWINS_BORN = date(2015, 4, 2)
+
+
+def _child(rid: str, source: str, given: str, sex: str = "M") -> Rec:
+    return Rec(rid, source, given_name=given, date_of_birth=TWINS_BORN, sex=sex, **KHAN)
+
+
+@pytest.mark.parametrize(("one", "other"), VARIANT_TWINS)
+def test_twins_with_variant_names_at_one_agency_are_two_people(
+    model: Model, background: list[Rec], one: str, other: str
+) -> None:
+    # The pair alone scores as one child: nothing in the two records tells them apart.
+    assert score_pair(model, _child("x", "GP", one), _child("y", "SCHOOL", other)).band == (
+        Band.AUTO
+    )
+    # One agency holding both, born the same day, is what says they are two.
+    twins = [_child("g1", "GP", one), _child("g2", "GP", other)]
+    result = link([*background, *twins], model=model)
+    assert result.persons["g1"] != result.persons["g2"]
+    assert {(pair.a, pair.b) for pair in result.review} >= {("g1", "g2")}
+    # Nor does a chain through another agency's record join them.
+    chain = [*twins, _child("s1", "SCHOOL", one), _child("s2", "SCHOOL", other)]
+    persons = link([*background, *chain], model=model).persons
+    assert persons["g1"] == persons["s1"]
+    assert persons["g2"] == persons["s2"]
+    assert persons["g1"] != persons["g2"]
+
+
+@pytest.mark.parametrize(("one", "other"), VARIANT_TWINS)
+def test_twins_with_variant_names_at_two_agencies_go_to_review(
+    model: Model, background: list[Rec], one: str, other: str
+) -> None:
+    # The school holds both twins; the GP only one, under the other spelling.
+    school_twins = [
+        _child("g1", "GP", one),
+        _child("s1", "SCHOOL", other),
+        _child("s2", "SCHOOL", one),
+    ]
+    result = link([*background, *school_twins], model=model)
+    assert result.persons["g1"] == result.persons["s2"]
+    assert result.persons["s1"] != result.persons["g1"]
+    assert ("g1", "s1") in {(pair.a, pair.b) for pair in result.review}
+    # Each agency holds one record, but the police know a sister born the same day.
+    with_sister = [_child("g1", "GP", one), _child("s1", "SCHOOL", other),
+                   _child("p1", "POLICE", "Aisha", sex="F")]  # fmt: skip
+    result = link([*background, *with_sister], model=model)
+    assert result.persons["g1"] != result.persons["s1"]
+    assert ("g1", "s1") in {(pair.a, pair.b) for pair in result.review}
+    # With nothing to say there is another child, the two spellings are one child.
+    alone = [_child("g1", "GP", one), _child("s1", "SCHOOL", other)]
+    persons = link([*background, *alone], model=model).persons
+    assert persons["g1"] == persons["s1"]
+
+
 def test_parent_and_child_of_one_name_are_told_apart_by_date_of_birth(model: Model) -> None:
     recs = {r.id: r for r in _household()}
     father_child = score_pair(model, recs["f1"], recs["f2"])
@@ -256,7 +312,7 @@ def test_dedupe_csv_with_malformed_values(tmp_path: Path) -> None:
         writer.writerow(["bad2", "X", "", "", "2010-13-45", "", "9999999990", "", ""])
         writer.writerow(["bad3", "", "", "", "", "", "", "", ""])
     out = tmp_path / "out.csv"
-    summary = dedupe_csv(source, out, seed=1)
+    summary = dedupe_csv(source, out, today=date(2030, 1, 1), seed=1)
     assert summary.warnings == {"date_of_birth": 2, "nhs_number": 2, "postcode": 1}
     with open(out, newline="") as handle:
         lines = list(csv.DictReader(handle))
@@ -267,6 +323,22 @@ def test_dedupe_csv_with_malformed_values(tmp_path: Path) -> None:
     ]
     assert summary.records == len(lines)
     assert summary.clusters < len(records)
+
+
+def test_placeholder_postcodes_link_no_one(model: Model, background: list[Rec]) -> None:
+    # Two men of one common name, of no fixed abode and with no date of birth known: the NHS
+    # "no fixed abode" postcode and address line are where they are not, not a shared home.
+    nfa = {"address_line": "No fixed abode", "postcode": "ZZ99 3VZ", "sex": "M"}
+    strangers = [Rec("p1", "POLICE", "Oliver", "Smith", **nfa),
+                 Rec("h1", "HOSP", "Oliver", "Smith", **nfa)]  # fmt: skip
+    assert score_pair(model, *strangers).band != Band.AUTO
+    persons = link([*background, *strangers], model=model).persons
+    assert persons["p1"] != persons["h1"]
+    # The same two at one real address would be linked: the placeholder is what differs.
+    home = {"address_line": "4 Mill Road", "postcode": "N17 6AB", "sex": "M"}
+    housed = [Rec("p1", "POLICE", "Oliver", "Smith", **home),
+              Rec("h1", "HOSP", "Oliver", "Smith", **home)]  # fmt: skip
+    assert score_pair(model, *housed).band == Band.AUTO
 
 
 def test_search_finds_the_right_person_first(model: Model, background: list[Rec]) -> None:

@@ -8,9 +8,11 @@ from typing import Any
 import orjson
 from django.core.management.base import BaseCommand, CommandError
 
+from jigsaw.core.clock import clock
+from jigsaw.core.dates import uk_date
 from jigsaw.identity.matching import dedupe_csv
 from jigsaw.identity.models import ReviewItem
-from jigsaw.identity.presenters import review_lines
+from jigsaw.identity.presenters import ignored_values, review_lines
 from jigsaw.identity.selectors import (
     decision_get,
     person_get,
@@ -164,13 +166,14 @@ class Command(BaseCommand):
     def _dedupe(self, *, input: Path, output: Path, **_: Any) -> None:
         if not input.is_file():
             raise CommandError(f"{input}: no such file")
-        summary = dedupe_csv(input, output)
+        summary = dedupe_csv(input, output, today=uk_date(clock.now()))
+        for note in summary.notes:
+            self.stderr.write(f"Warning: {note}")
         self.stdout.write(
             f"{summary.records} records -> {summary.clusters} persons in {summary.seconds} s "
             f"({summary.auto_links} automatic links, {summary.review_pairs} pairs to review, "
             f"{summary.refused_links} links refused, {summary.candidate_pairs} candidate pairs)"
         )
         if summary.warnings:
-            ignored = ", ".join(f"{field} {n}" for field, n in summary.warnings.items())
-            self.stdout.write(f"Values ignored as unusable: {ignored}")
+            self.stderr.write(f"Warning: values ignored as unusable: {ignored_values(summary)}")
         self.stdout.write(f"Written: {output}")
