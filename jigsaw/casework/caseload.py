@@ -48,7 +48,8 @@ from jigsaw.core.clock import clock
 from jigsaw.core.dates import UK, uk_date
 from jigsaw.core.workdays import end_of_uk_day, working_days_between
 from jigsaw.identity.models import Link
-from jigsaw.identity.selectors import review_queue
+from jigsaw.identity.selectors import RecordView, ReviewView, review_queue
+from jigsaw.identity.views import likelihood, percent
 from jigsaw.records.models import AgencyVersion, EventSubject, EventVersion, PersonVersion
 from jigsaw.risk.config import risk_settings
 from jigsaw.risk.engine import Child, EvaluationContext, Event
@@ -68,6 +69,7 @@ STATUS_TYPES = (
 CASE_HOLDERS = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER})
 SERVICE_ROLES = frozenset({Role.HEAD_OF_SERVICE, Role.DIRECTOR, Role.INSPECTOR})
 TEAM_VIEWERS = frozenset({Role.TEAM_MANAGER, Role.HEAD_OF_SERVICE})
+REVIEW_HEAD = 5  # pairs of the link review queue the team view lists
 AGENCY_ROLES = frozenset({Role.AGENCY_PRACTITIONER, Role.AGENCY_SAFEGUARDING_LEAD})
 REFERRAL_DECISIONS = dict(ContactDecision.Decision.choices)
 
@@ -761,6 +763,43 @@ class WorkerLoad:
     children: int
 
 
+@dataclass(frozen=True)
+class ReviewLine:
+    """A pair of records in the link review queue, as the team view lists it."""
+
+    item_id: int
+    first: str  # name
+    first_born: str  # "14 May 2021", or "Date of birth not known"
+    second: str
+    second_born: str
+    match: str  # "Very likely the same person (87%)", as the link review page says it
+
+    @classmethod
+    def of(cls, view: ReviewView) -> ReviewLine:
+        a, b = view.record_a, view.record_b
+        return cls(
+            view.item_id,
+            _record_name(a),
+            _record_born(a),
+            _record_name(b),
+            _record_born(b),
+            f"{likelihood(view.probability)} ({percent(view.probability)})",
+        )
+
+
+def _record_name(record: RecordView) -> str:
+    return " ".join(n for n in (record.given_name, record.family_name) if n) or "No name"
+
+
+def _record_born(record: RecordView) -> str:
+    return day_text(record.date_of_birth) or "Date of birth not known"
+
+
+def team_flag_order(flag: FlagLine) -> tuple[Any, ...]:
+    """Most urgent first: overdue or immediate flags, then by severity, then the soonest due."""
+    return (not flag.urgent, flag.rank, flag.due_by, flag.id)
+
+
 @dataclass
 class TeamPage:
     team: Team
@@ -769,19 +808,21 @@ class TeamPage:
     open_flags: int
     overdue: list[FlagLine]
     escalated: list[FlagLine]
+    unacknowledged: int
     unacknowledged_past_due: int
     unseen: list[ChildRow]
     not_alone: list[ChildRow]
     workers: list[WorkerLoad]
     without_worker: int
     review_queue: int
+    review_head: list[ReviewLine]  # the first few pairs, strongest match first
     scales: Timescales
-    flags: list[FlagLine]
+    flags: list[FlagLine]  # every flag not closed, most urgent first (team_flag_order)
 
     @property
-    def attention(self) -> list[FlagLine]:
-        """Flags past due or escalated, most urgent first."""
-        return [f for f in self.flags if f.overdue or f.escalation]
+    def review_more(self) -> int:
+        """Pairs in the queue beyond those listed."""
+        return self.review_queue - len(self.review_head)
 
 
 def _teams_for(viewer: Viewer) -> list[Team]:
@@ -795,8 +836,9 @@ def _teams_for(viewer: Viewer) -> list[Team]:
 
 
 def team_page(*, user: Any, team_id: int | str | None = None) -> TeamPage | None:
-    """One team's flags, unseen children and caseloads (unless one is chosen, the first team by
-    name that holds a case); None when the user manages no team. A team that is not open to the
+    """One team's open flags, unseen children, caseloads and the head of the link review queue
+    (unless one is chosen, the first team by name that holds a case); None when the user manages
+    no team. A team that is not open to the
     user, or does not exist, is TeamNotFound."""
     viewer = viewer_of(user)
     teams = _teams_for(viewer)
@@ -818,8 +860,12 @@ def team_page(*, user: Any, team_id: int | str | None = None) -> TeamPage | None
     scope = person_scope(viewer, at=now)
     held = _held(at=now, team_ids=[team.pk])
     children = {h.person_id for h in held}
-    flags = [f for f in _flag_lines(viewer, scope, now) if f.person_id in children]
+    flags = sorted(
+        (f for f in _flag_lines(viewer, scope, now) if f.person_id in children),
+        key=team_flag_order,
+    )
     rows = _rows(viewer, held, flags, scope, now=now, scales=scales)
+    reviews = review_queue(user=viewer)
 
     loads = Counter(h.worker.pk for h in held if h.worker is not None)
     members = {
@@ -842,12 +888,14 @@ def team_page(*, user: Any, team_id: int | str | None = None) -> TeamPage | None
         open_flags=len(flags),
         overdue=[f for f in flags if f.overdue],
         escalated=[f for f in flags if f.escalation],
+        unacknowledged=sum(1 for f in flags if f.state == "open"),
         unacknowledged_past_due=sum(1 for f in flags if f.overdue and f.state == "open"),
         unseen=unseen,
         not_alone=not_alone,
         workers=workers,
         without_worker=sum(1 for h in held if h.worker is None),
-        review_queue=len(review_queue(user=viewer)),
+        review_queue=len(reviews),
+        review_head=[ReviewLine.of(v) for v in reviews[:REVIEW_HEAD]],
         scales=scales,
         flags=flags,
     )

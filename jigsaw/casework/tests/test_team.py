@@ -3,6 +3,10 @@ not seen in time or not seen alone, caseloads and the link review queue; 403 for
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+from html import unescape
+
 import pytest
 from django.test import Client
 
@@ -10,10 +14,37 @@ from jigsaw.access.models import AuditEntry, Team
 from jigsaw.access.roles import Role
 from jigsaw.access.tests.helpers import staff
 from jigsaw.access.tests.pages import client_for, page_text
+from jigsaw.casework.caseload import FlagLine, team_flag_order
 from jigsaw.casework.tests.test_home import put_peter_on_a_plan, send, social_care
 from jigsaw.core.clock import clock
 from jigsaw.identity.models import ReviewItem
 from jigsaw.records.models import PersonRecord
+from jigsaw.records.tests.factories import EventObj
+from jigsaw.risk.models import Flag
+from jigsaw.risk.services import flag_acknowledge
+
+
+def review_item(world, a: str, b: str, *, weight: float, probability: float) -> ReviewItem:
+    return ReviewItem.objects.create(
+        record_a=PersonRecord.objects.get(pk=world.records[a]),
+        record_b=PersonRecord.objects.get(pk=world.records[b]),
+        weight=weight,
+        probability=probability,
+        explanation={},
+        raised_at=clock.now(),
+    )
+
+
+def flag_rows(response) -> list[list[str]]:
+    """The cells of each row of the open flags table, as text."""
+    html = response.content.decode()
+    table = html[html.index('id="open-flags"') :]
+    table = table[table.index("<tbody") : table.index("</tbody>")]
+    return [
+        [" ".join(unescape(re.sub(r"<[^>]+>", " ", cell)).split())
+         for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, flags=re.S)
+    ]  # fmt: skip
 
 
 def section(text: str, heading: str, until: str) -> str:
@@ -31,10 +62,11 @@ def test_a_team_manager_sees_her_team(world) -> None:
     assert "Team view Team A" in text
     assert 'name="team"' not in response.content.decode()  # one team: nothing to choose
     assert (
-        "Children held 1 Flags not closed 2 Overdue flags 2 Not acknowledged and past due 2 "
-        "Escalated flags 2 Children not seen within 10 working days 1 Children not seen alone 0"
+        "Children held 1 Flags not closed 2 Overdue flags 2 Not acknowledged 2 "
+        "Not acknowledged and past due 2 Escalated flags 2 "
+        "Children not seen within 10 working days 1 Children not seen alone 0"
     ) in text
-    flags = section(text, "Flags past due or escalated", "Children not seen within")
+    flags = section(text, "Open flags", "Children not seen within")
     assert "Peter Smith Child on a plan not seen" in flags
     assert "27 Dec 2007 Overdue High Not acknowledged Escalated to the head of service" in flags
     unseen = section(
@@ -136,19 +168,92 @@ def test_a_child_last_seen_alone_long_ago_is_listed_after_six_weeks(world) -> No
 
 
 def test_the_link_review_queue_is_counted_with_a_link(world) -> None:
-    ReviewItem.objects.create(
-        record_a=PersonRecord.objects.get(pk=world.records["CSC:C1"]),
-        record_b=PersonRecord.objects.get(pk=world.records["NMUH:H2"]),
-        weight=3.0,
-        probability=0.6,
-        explanation={},
-        raised_at=clock.now(),
-    )
+    item = review_item(world, "CSC:C1", "NMUH:H2", weight=3.0, probability=0.6)
 
     response = client_for(world.user("tm_a")).get("/team")
 
-    assert "Link review queue 1 pair of records" in page_text(response)
-    assert 'href="/review"' in response.content.decode()
+    text = page_text(response)
+    assert "Link review queue 1 pair of records" in text
+    # The pair itself is listed, with both names and births, how alike, and a link to review it.
+    queue = section(text, "Link review queue Pairs of agency records", "Caseloads")
+    assert (
+        "Peter Smith 1 Mar 2006 Tracey Smith 12 May 1980 "
+        "Possibly the same person (60%) Review Peter Smith and Tracey Smith"
+    ) in queue, queue
+    html = response.content.decode()
+    assert f'href="/review/{item.pk}"' in html
+    assert "Open the link review queue" in text
+
+
+def test_the_team_view_lists_the_head_of_a_long_review_queue(world) -> None:
+    # Six pairs about Team A's Peter and his mother: the five strongest are listed.
+    pairs = [("CSC:C1", "NMUH:H2"), ("CSC:C1", "CSC:C2"), ("NMUH:H1", "NMUH:H2"),
+             ("NMUH:H1", "CSC:C2"), ("MPS:P2", "CSC:C2"), ("MPS:P2", "NMUH:H2")]  # fmt: skip
+    items = [
+        review_item(world, a, b, weight=10.0 - n, probability=0.9 - n / 10)
+        for n, (a, b) in enumerate(pairs)
+    ]
+
+    response = client_for(world.user("tm_a")).get("/team")
+
+    html = response.content.decode()
+    listed = [int(i) for i in re.findall(r'href="/review/(\d+)"', html)]
+    assert listed == [i.pk for i in items[:5]]
+    assert "See all 6 pairs in the link review queue" in page_text(response)
+
+
+def test_open_flags_are_listed_most_urgent_first_marked_overdue_or_not_acknowledged(world):
+    # Peter's two flags from his plan are overdue (one acknowledged since); last night the police
+    # were called to his home, and that flag is due before the next school day.
+    put_peter_on_a_plan()
+    overdue = Flag.objects.get(rule_id="core-group-overdue")
+    flag_acknowledge(flag=overdue, user=world.user("sw_a"))
+    send(
+        EventObj(agency="MPS", event_id="INC-2", type="police_incident",
+                 occurred_at="2008-01-14T22:00:00Z", recorded_at="2008-01-15T08:00:00Z",
+                 subjects=[{"local_id": "P2", "role": "child"},
+                           {"local_id": "P1", "role": "alleged_perpetrator"}],
+                 details={"incident_type": "domestic_abuse", "children_present": True})
+    )  # fmt: skip
+
+    response = client_for(world.user("tm_a")).get("/team")
+
+    text = page_text(response)
+    assert "Flags not closed 3 Overdue flags 2 Not acknowledged 2 " in text
+    rows = flag_rows(response)
+    assert [(r[1][:24], r[2], r[3], r[4]) for r in rows] == [
+        ("Child on a plan not seen", "27 Dec 2007 Overdue", "High",
+         "Not acknowledged Escalated to the head of service"),
+        ("Core group overdue No co", "24 Dec 2007 Overdue", "Medium",
+         "Acknowledged Escalated to the head of service"),
+        ("Domestic abuse incident ", "22 Jan 2008", "Medium", "Not acknowledged"),
+    ]  # fmt: skip
+    html = response.content.decode()
+    assert html.count('<strong class="govuk-tag govuk-tag--blue">') == 2  # not acknowledged
+    assert html.count('<strong class="govuk-tag govuk-tag--red">') == 2  # overdue
+
+
+def flag_line(key: int, severity: str, due_in_days: int, state: str = "open") -> FlagLine:
+    now = clock.now()
+    return FlagLine(
+        id=key, person_id=1, child="Peter Smith", title=f"Flag {key}", reason="", severity=severity,
+        state=state, escalation="", due_by=now + timedelta(days=due_in_days),
+        overdue=due_in_days < 0, due_today=due_in_days == 0,
+    )  # fmt: skip
+
+
+def test_the_most_urgent_flag_comes_first(clock) -> None:
+    flags = [
+        flag_line(1, "high", 3),  # high, due in three days
+        flag_line(2, "medium", -2),  # overdue by two days
+        flag_line(3, "immediate", 1),
+        flag_line(4, "medium", 1),
+        flag_line(5, "high", -1, state="acknowledged"),
+        flag_line(6, "high", 1),
+    ]
+    # Overdue or immediate first (by severity, then the longest overdue), then by severity and
+    # the soonest due.
+    assert [f.id for f in sorted(flags, key=team_flag_order)] == [3, 5, 2, 6, 1, 4]
 
 
 def test_the_team_view_is_audited_with_the_children_it_lists(world) -> None:
