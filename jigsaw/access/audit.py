@@ -18,6 +18,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from jigsaw.access.models import AuditEntry, AuditPerson
+from jigsaw.core.bulk import append_rows
 from jigsaw.core.clock import clock
 
 GENESIS = "0" * 64
@@ -122,7 +123,8 @@ def audit_record(
         entry.detail = json.loads(json.dumps(entry.detail, default=str))
         entry.hash = entry_hash(entry)
         entry.save()
-        AuditPerson.objects.bulk_create(AuditPerson(entry=entry, person_id=p) for p in people)
+        # An ingest's entry can name a whole local authority: COPY / executemany, not the ORM.
+        append_rows(AuditPerson, ("entry", "person_id"), [(entry.pk, p) for p in people])
     return entry
 
 

@@ -42,6 +42,20 @@ def _row(obj: models.Model, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     }
 
 
+def _look(entry: AuditEntry, *, person_id: str, record_ids: list[int]) -> dict[str, Any]:
+    """An audit entry as the subject's export shows it: only their own person and record ids
+    (an ingest or a search names many others), with how many others it named."""
+    row = {k: _value(v) for k, v in _row(entry, skip=("prev_hash", "hash")).items()}
+    theirs = set(record_ids)
+    row["person_ids"] = [p for p in entry.person_ids if p == person_id]
+    row["record_ids"] = [r for r in entry.record_ids if r in theirs]
+    row["others_named"] = {
+        "people": len(entry.person_ids) - len(row["person_ids"]),
+        "records": len(entry.record_ids) - len(row["record_ids"]),
+    }
+    return row
+
+
 def subject_access_export(*, person_id: int) -> dict[str, Any]:
     person = Person.objects.filter(pk=person_id).first()
     if person is None:
@@ -98,9 +112,7 @@ def subject_access_export(*, person_id: int) -> dict[str, Any]:
         "break_glass": [
             _row(g) for g in BreakGlass.objects.filter(person_id=str(person.pk)).order_by("id")
         ],
-        "access_log": [
-            {k: _value(v) for k, v in _row(e, skip=("prev_hash", "hash")).items()} for e in audit
-        ],
+        "access_log": [_look(e, person_id=str(person.pk), record_ids=record_ids) for e in audit],
     }
     audit_record(
         action=AuditEntry.Action.EXPORT,

@@ -5,7 +5,10 @@ it. Instead they register here, in their AppConfig.ready():
 
 * `register_after_ingest(fn)`: `fn(report)` runs inside the ingest's transaction, after an
   accepted batch is written, so what it writes (links, say) is kept or rolled back with it.
-  A deferrable hook runs once at the end of a bulk load instead (`bulk_load()`).
+  A deferrable hook runs once at the end of a bulk load instead (`bulk_load()`); a `last` one
+  after every other (the audit entry, which names the persons the records are linked to).
+* `register_after_bulk_load(fn)`: `fn(reports)` runs at the end of a bulk load, after its
+  deferred hooks, with every batch's report: for what only the end of the load knows.
 * `register_related_records(fn)`: `fn(record_id=..., as_of=...)` says which records are the
   same person as a record, as known on a moment, so a chronology can span agencies.
 """
@@ -37,22 +40,36 @@ class RelatedResolver(Protocol):
     def __call__(self, *, record_id: int, as_of: datetime) -> Related: ...
 
 
-_after_ingest: list[tuple[Callable[[IngestReport], None], bool]] = []
+_after_ingest: list[tuple[Callable[[IngestReport], None], bool, bool]] = []
+_after_bulk_load: list[Callable[[list[IngestReport]], None]] = []
 _related: list[RelatedResolver] = []
 # While a bulk load runs, the reports whose deferrable hooks wait for its end.
 _held: ContextVar[list[IngestReport] | None] = ContextVar("held_ingest_reports", default=None)
 
 
-def register_after_ingest(fn: Callable[[IngestReport], None], *, deferrable: bool = False) -> None:
+def register_after_ingest(
+    fn: Callable[[IngestReport], None], *, deferrable: bool = False, last: bool = False
+) -> None:
     """`deferrable`: the hook may run once after a bulk load instead of after each batch (work
-    over the whole population, such as linking, is far cheaper done once)."""
-    if all(registered is not fn for registered, _ in _after_ingest):
-        _after_ingest.append((fn, deferrable))
+    over the whole population, such as linking, is far cheaper done once). `last`: it runs
+    after every hook that is not, whatever the order the apps registered in, so it sees what
+    they wrote."""
+    if all(registered is not fn for registered, *_ in _after_ingest):
+        _after_ingest.append((fn, deferrable, last))
+
+
+def register_after_bulk_load(fn: Callable[[list[IngestReport]], None]) -> None:
+    if fn not in _after_bulk_load:
+        _after_bulk_load.append(fn)
+
+
+def _in_order() -> list[tuple[Callable[[IngestReport], None], bool, bool]]:
+    return sorted(_after_ingest, key=lambda hook: hook[2])  # stable: `last` ones at the end
 
 
 def after_ingest(report: IngestReport) -> None:
     held = _held.get()
-    for fn, deferrable in list(_after_ingest):
+    for fn, deferrable, _last in _in_order():
         if not (deferrable and held is not None):
             fn(report)
     if held is not None:
@@ -83,9 +100,11 @@ def bulk_load() -> Iterator[None]:
     for report in held:
         merged.touched_records |= report.touched_records
     with transaction.atomic():
-        for fn, deferrable in list(_after_ingest):
+        for fn, deferrable, _last in _in_order():
             if deferrable:
                 fn(merged)
+        for after in list(_after_bulk_load):
+            after(held)
 
 
 def register_related_records(fn: RelatedResolver) -> None:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from jigsaw.access.audit import GENESIS, audit_record, audit_verify, entry_hash
 from jigsaw.access.models import AuditEntry, AuditPerson
+from jigsaw.access.presenters import audit_line
 from jigsaw.access.roles import Role
 from jigsaw.access.selectors import audit_for_manager, audit_for_person
 from jigsaw.access.services import token_create
 from jigsaw.access.tests.helpers import staff
 from jigsaw.core.append_only import AppendOnlyError
-from jigsaw.records.tests.factories import base_objects, ingest
+from jigsaw.identity.linking import current_links
+from jigsaw.records.hooks import bulk_load
+from jigsaw.records.tests.factories import AgencyObj, EventObj, PersonObj, base_objects, ingest
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
@@ -178,6 +182,18 @@ def test_who_has_looked_at_a_child(worker, jigsaw_cli) -> None:
     assert "sam.taylor (social_worker): read chronology NGH:H-2 people P2 [allocation]" in lines[1]
 
 
+def test_an_entry_naming_many_people_shows_the_first_few_on_its_line(worker) -> None:
+    entry = audit_record(
+        action=AuditEntry.Action.INGEST, person_ids=[f"P{n:02}" for n in range(1, 13)]
+    )
+
+    line = audit_line(entry)
+
+    assert line.endswith(
+        ": ingest people P01, P02, P03, P04, P05, P06, P07, P08, P09, P10 and 2 more"
+    )
+
+
 def test_a_manager_sees_what_their_team_has_done(worker) -> None:
     from jigsaw.access.models import Team
 
@@ -191,14 +207,91 @@ def test_a_manager_sees_what_their_team_has_done(worker) -> None:
     assert [e.seq for e in audit_for_manager(manager=manager, person_id="P1")] == [1]
 
 
-def test_every_ingest_is_audited_with_its_submission_and_counts() -> None:
-    report = ingest(base_objects("H-1", "H-2"))
+def _two_children(*, code: str = "NMUH", given: str = "Anna", recorded: str = "") -> list:
+    """An agency and two different children (so two persons once linked)."""
+    extra = {"recorded_at": recorded} if recorded else {}
+    return [
+        AgencyObj(code=code),
+        PersonObj(agency=code, local_id="H-1", **extra),
+        PersonObj(agency=code, local_id="H-2", given_name=given, family_name="Jones",
+                  date_of_birth="2003-07-19", sex="F", **extra),
+    ]  # fmt: skip
+
+
+def _persons_of(report) -> list[str]:
+    """The persons the batch's records are linked to now, read from the links themselves."""
+    return sorted(
+        {str(current_links(report.touched_records)[r].person) for r in report.touched_records}
+    )
+
+
+def test_every_ingest_is_audited_with_its_submission_counts_records_and_people() -> None:
+    report = ingest(_two_children())
 
     entry = AuditEntry.objects.get(action="ingest")
     assert entry.object_id == str(report.submission_id)
     assert entry.detail["new"] == report.new
     assert entry.detail["records"] == 2
+    assert entry.record_ids == sorted(report.touched_records)
+    persons = _persons_of(report)
+    assert len(persons) == 2
+    assert entry.person_ids == persons  # linked before the entry was written
+    # The ingest is part of "who has looked at or changed this child".
+    for person in persons:
+        assert [e.seq for e in audit_for_person(person_id=person)] == [entry.seq]
     assert audit_verify().ok
+
+
+def test_an_event_names_the_records_it_is_about() -> None:
+    first = ingest(_two_children())
+    event = ingest([EventObj(subjects=[{"local_id": "H-2", "role": "child"}])])
+
+    entry = AuditEntry.objects.filter(action="ingest").order_by("seq").last()
+    assert entry.object_id == str(event.submission_id)
+    assert len(event.touched_records) == 1  # H-2, the child the event is about
+    assert entry.record_ids == sorted(event.touched_records)
+    assert entry.person_ids == [
+        str(current_links(first.touched_records)[entry.record_ids[0]].person)
+    ]
+
+
+def test_a_bulk_load_names_the_people_once_its_records_are_linked() -> None:
+    with bulk_load():
+        new = ingest(_two_children())
+        # Not linked yet (linking waits for the end of the load): records only, so far.
+        during = AuditEntry.objects.get(action="ingest", object_type="submission")
+        assert (during.record_ids, during.person_ids) == (sorted(new.touched_records), [])
+
+    at_end = AuditEntry.objects.get(action="ingest", object_type="bulk_load")
+    persons = _persons_of(new)
+    assert (at_end.record_ids, at_end.person_ids) == (sorted(new.touched_records), persons)
+    assert at_end.detail["submissions"] == [str(new.submission_id)]
+    for person in persons:
+        assert [e.seq for e in audit_for_person(person_id=person)] == [at_end.seq]
+
+    # Later loads change records already linked: their batch's entry names the people at once.
+    with bulk_load():
+        changed = ingest(_two_children(given="Annie", recorded="2007-01-01T00:00:00Z"))
+        during = AuditEntry.objects.filter(action="ingest", object_type="submission").last()
+        assert during.object_id == str(changed.submission_id)
+        assert len(changed.touched_records) == 1  # only Anna's record changed
+        assert during.person_ids == _persons_of(changed)
+    assert audit_verify().ok
+
+
+def test_auditing_an_ingest_costs_the_same_few_queries_however_big(
+    django_assert_max_num_queries,
+) -> None:
+    from jigsaw.access.hooks import audit_ingest
+
+    small = ingest(base_objects("H-1"))
+    big = ingest(base_objects(*(f"B-{n}" for n in range(300)), code="BIG"))
+    assert len(big.touched_records) == 300
+
+    with CaptureQueriesContext(connection) as one:
+        audit_ingest(small)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        audit_ingest(big)
 
 
 def test_api_token_use_is_audited(client) -> None:

@@ -29,6 +29,12 @@ def test_export_lists_every_record_event_flag_allocation_and_look(world, jigsaw_
     assert data["flags"][0]["revisions"]
     assert [a["worker_id"] for a in data["allocations"]] == [world.user("sw_a").pk]
     assert any(e["action"] == "refused" and e["username"] == "sw.b" for e in data["access_log"])
+    # The world's one ingest named everyone in it; Peter's export shows only his own ids.
+    (loaded,) = (e for e in data["access_log"] if e["action"] == "ingest")
+    peter_records = {r["record_id"] for r in data["records"]}
+    assert loaded["person_ids"] == [str(peter)]
+    assert set(loaded["record_ids"]) == peter_records
+    assert loaded["others_named"] == {"people": 5, "records": len(world.records) - 3}
     text = out.read_text()
     for other in ("Anna", "Liam", "Maya", "9434765048"):
         assert other not in text

@@ -50,6 +50,28 @@ def test_a_bulk_load_runs_deferrable_hooks_once_over_everything(
 
 
 @pytest.mark.django_db
+def test_a_last_hook_runs_after_the_others_and_after_bulk_load_hooks_at_the_end() -> None:
+    order: list[str] = []
+    saved, saved_bulk = list(hooks._after_ingest), list(hooks._after_bulk_load)
+    try:
+        hooks.register_after_ingest(lambda report: order.append("audit"), last=True)
+        hooks.register_after_ingest(lambda report: order.append("link"), deferrable=True)
+        hooks.register_after_bulk_load(lambda reports: order.append(f"end of {len(reports)}"))
+
+        ingest(base_objects("H-1"))
+        assert order == ["link", "audit"]  # registered first, yet run last
+
+        order.clear()
+        with hooks.bulk_load():
+            ingest(base_objects("H-2"))
+            ingest(base_objects("H-3"))
+        assert order == ["audit", "audit", "link", "end of 2"]
+    finally:
+        hooks._after_ingest[:] = saved
+        hooks._after_bulk_load[:] = saved_bulk
+
+
+@pytest.mark.django_db
 def test_ingest_command_links_once_even_when_a_file_is_rejected(
     recorder: dict[str, list[set[int]]],
     jsonl_file: Callable[..., Path],
