@@ -1,4 +1,5 @@
-"""The front door: a MASH practitioner triages a contact from start to finish."""
+"""The front door: a MASH practitioner triages a contact from start to finish, naming the
+adults it is about (one found by searching, one recorded new after a search)."""
 
 from __future__ import annotations
 
@@ -92,9 +93,39 @@ def test_a_mash_practitioner_triages_a_contact_end_to_end(ui, mash_account):
     candidate.check()
     page.get_by_role("button", name="Continue").click()
 
-    # When they add no adults and check their answers
+    # When they search for the adult Tomasz named, his dad's friend Danny Price
     expect(page.get_by_role("heading", level=1)).to_have_text("Adults named in the contact")
-    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("None added yet. The child is Tomasz Nowak.")).to_be_visible()
+    search_for(page, "Danny", "Price")
+    # Then the police's record of Daniel Price is found by his other name
+    expect(page.locator("#results")).to_have_text(re.compile(r"1 person found"))
+    expect(page.get_by_label("Daniel Price")).to_be_visible()
+    expect(page.get_by_label("None of these: record a new adult")).to_be_visible()
+    ui.check("adult-search")
+    # When they add him without saying how he is related to Tomasz
+    page.get_by_label("Daniel Price").check()
+    page.get_by_role("button", name="Add this adult").click()
+    # Then they are asked, and the person they chose is still chosen
+    expect(page.locator(".govuk-error-summary__list a")).to_have_text(
+        ["Select how they are related to the child"]
+    )
+    expect(page.get_by_label("Daniel Price")).to_be_checked()
+    ui.check("adult-role-error")
+    page.get_by_label("Other adult").check()
+    page.get_by_role("button", name="Add this adult").click()
+    # Then he is on the contact, and can still be removed
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Daniel Price added")
+    adults = page.locator(
+        "table", has=page.get_by_role("columnheader", name="Relationship to the child")
+    )
+    expect(adults.locator("tbody tr")).to_have_count(1)
+    expect(adults).to_contain_text("Daniel Price")
+    expect(adults).to_contain_text("Other adult")
+    expect(page.get_by_role("button", name="Remove Daniel Price")).to_be_visible()
+    ui.check("adult-added")
+
+    # When they continue and check their answers
+    page.get_by_role("button", name="Continue").last.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Check the contact before you record it"
     )
@@ -102,6 +133,7 @@ def test_a_mash_practitioner_triages_a_contact_end_to_end(ui, mash_account):
     expect(answers.first).to_contain_text("Riverside Primary School")
     expect(answers.first).to_contain_text("Ms K Hughes")
     expect(answers.last).to_contain_text("Tomasz Nowak")
+    expect(answers.last).to_contain_text("Daniel Price")
     ui.check("check-answers")
     page.get_by_role("button", name="Record contact").click()
 
@@ -158,9 +190,22 @@ def test_recording_a_contact_works_without_javascript(ui_without_js, mash_accoun
     page.get_by_label("Leo Whitfield").check()
     page.get_by_role("button", name="Continue").click()
     ui.check("adults-without-javascript")
-    page.get_by_role("button", name="Continue").click()
+    # And his mother, whom no agency has told Jigsaw about: searched for, then recorded new
+    search_for(page, "Karen", "Whitfield")
+    # (the search finds Leo, by his family name: she is not him)
+    expect(page.locator("#results")).to_have_text(re.compile(r"1 person found"))
+    expect(page.get_by_label("Leo Whitfield")).to_be_visible()
+    page.get_by_label("None of these: record a new adult").check()
+    page.get_by_label("Parent", exact=True).check()
+    ui.check("new-adult-without-javascript")
+    page.get_by_role("button", name="Add this adult").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Karen Whitfield added")
+    expect(page.get_by_text("Karen Whitfield (new record)")).to_be_visible()
+    page.get_by_role("button", name="Continue").last.click()
+    expect(page.locator(".govuk-summary-list").last).to_contain_text("Karen Whitfield")
     page.get_by_role("button", name="Record contact").click()
-    # Then it is recorded, waiting for a decision
+    # Then it is recorded, waiting for a decision, with Leo's mother on it
     expect(page.get_by_role("heading", level=1)).to_have_text("Contact about Leo Whitfield")
     expect(page.locator("#timer")).to_contain_text("Decide by")
+    expect(page.get_by_role("heading", name=re.compile(r"^Karen Whitfield"))).to_be_visible()
     ui.check("contact-without-javascript")

@@ -352,6 +352,10 @@ def test_recording_a_contact_end_to_end(world, clock):
     no_role = _post(client, key, "adults", action="add", person=str(world.people["tracey"]))
     assert no_role.status_code == 400
     assert "Select how they are related to the child" in text_of(no_role)
+    # The adult chosen stays chosen while the missing answer is asked for.
+    assert re.search(rf'value="{world.people["tracey"]}" checked', no_role.content.decode()), (
+        "the chosen adult was forgotten"
+    )
     added = _post(client, key, "adults", action="add", person=str(world.people["tracey"]),
                   role="parent")  # fmt: skip
     assert _step_of(added) == "adults"

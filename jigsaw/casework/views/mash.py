@@ -691,9 +691,10 @@ def _person_from_search(
     }, ""
 
 
-def _search_context(draft: dict[str, Any], kind: str) -> dict[str, Any]:
+def _search_context(draft: dict[str, Any], kind: str, *, chosen: str = "") -> dict[str, Any]:
     """The last search's results as radio items: each person found, then (only once a search
-    with a name has been made) "None of these: record a new …" with the details searched for."""
+    with a name has been made) "None of these: record a new …" with the details searched for;
+    `chosen` (a form sent back with an error) stays chosen."""
     search = draft["searches"].get(kind)
     if search is None:
         return {"searched": False, "items": [], "found": 0, "terms_text": ""}
@@ -704,6 +705,7 @@ def _search_context(draft: dict[str, Any], kind: str) -> dict[str, Any]:
             "text": h["name"],
             "hint": {"text": _candidate_hint(h)},
             "label": {"classes": "govuk-!-font-weight-bold"},
+            "checked": chosen == str(h["person_id"]),
         }
         for h in search["hits"]
     ]
@@ -718,6 +720,7 @@ def _search_context(draft: dict[str, Any], kind: str) -> dict[str, Any]:
                 "value": "new",
                 "text": f"{some} a new {who}",
                 "hint": {"text": f"With the details you searched for: {terms_text}"},
+                "checked": chosen == "new",
             }
         )
     return {
@@ -772,6 +775,7 @@ def _child_step(request: HttpRequest, key: str, draft: dict[str, Any]) -> HttpRe
 def _adults_step(request: HttpRequest, key: str, draft: dict[str, Any]) -> HttpResponse:
     problems = Problems()
     chosen_role = ""
+    choice = ""
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action == "done":
@@ -836,7 +840,7 @@ def _adults_step(request: HttpRequest, key: str, draft: dict[str, Any]) -> HttpR
             "roles": ADULT_ROLES,
             "chosen_role": chosen_role,
             "back": step_url(key, "child"),
-            **_search_context(draft, "adult"),
+            **_search_context(draft, "adult", chosen=choice),
         },
         status=400 if problems else 200,
     )
