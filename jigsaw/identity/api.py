@@ -88,6 +88,7 @@ class RecordOut(Schema):
     probability: float | None
     known_from: str | None
     decision: int | None
+    restored_by: int | None = Field(None, description="the unmerge that put the record back")
 
 
 class PersonOut(Schema):

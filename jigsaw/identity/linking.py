@@ -157,7 +157,8 @@ def apart_pairs() -> dict[int, set[int]]:
 
 def confirmed_together(links: dict[int, LinkState]) -> list[tuple[int, int]]:
     """Pairs a confirm decision put together: the confirmed record and the records its person
-    had then. Those records are not pinned, but the matcher may not part them from it."""
+    had then, while they are still on it. Those records are not pinned, but the matcher may not
+    part them from it (a person may: a later decision or an unmerge that put one elsewhere)."""
     confirms = {s.decision_id for s in links.values() if s.pinned and s.decision_id}
     pairs = []
     for pk, record, snapshot in Decision.objects.filter(
@@ -168,7 +169,7 @@ def confirmed_together(links: dict[int, LinkState]) -> list[tuple[int, int]]:
             continue
         for other in (snapshot or {}).get("with", []):
             held = links.get(other)
-            if held is not None and not (held.pinned and held.person != home.person):
+            if held is not None and held.person == home.person:
                 pairs.append((record, other))
     return pairs
 

@@ -126,6 +126,7 @@ class LinkAsOf:
     probability: float | None
     known_from: datetime
     decision_id: int | None
+    restored_by: int | None = None  # the unmerge that wrote this link again
 
 
 def links_as_of(*, record_ids: list[int] | set[int], as_of: datetime) -> dict[int, LinkAsOf]:
@@ -143,6 +144,7 @@ def links_as_of(*, record_ids: list[int] | set[int], as_of: datetime) -> dict[in
             "probability",
             "known_from",
             "decision_id",
+            "restored_by_id",
         )
     )
     for row in rows:
@@ -333,6 +335,7 @@ class RecordView:
     probability: float | None = None
     known_from: datetime | None = None
     decision_id: int | None = None
+    restored_by: int | None = None  # the unmerge that put the record back
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -352,6 +355,7 @@ class RecordView:
             "probability": self.probability,
             "known_from": self.known_from.isoformat() if self.known_from else None,
             "decision": self.decision_id,
+            "restored_by": self.restored_by,
         }
 
 
@@ -393,6 +397,7 @@ def _record_views(
                 probability=link.probability if link else None,
                 known_from=link.known_from if link else None,
                 decision_id=link.decision_id if link else None,
+                restored_by=link.restored_by if link else None,
             )
         )
     return out

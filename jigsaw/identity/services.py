@@ -814,9 +814,33 @@ def person_unmerge(*, decision: Decision, actor: Actor, reason: str) -> Decision
             person_b=decision.person_b,
             snapshot={"groups": dict(groups)},
         )
-        _human_links(undo, before)
+        _restore_links(undo, [e["link"] for e in decision.snapshot.get("before", [])])
         _audit_decision(viewer, undo, accesses, before, undoes=decision.pk)
         return undo
+
+
+def _restore_links(undo: Decision, link_ids: list[int]) -> None:
+    """Write again, as new rows, the links a merge replaced: each record is back on its person
+    as it was (the matcher's link stays the matcher's, a confirmed record is confirmed again),
+    knowable from the unmerge, which each row names."""
+    Link.objects.bulk_create(
+        [
+            Link(
+                record_id=old.record_id,
+                person_id=old.person_id,
+                method=old.method,
+                weight=old.weight,
+                probability=old.probability,
+                person_version_id=old.person_version_id,
+                matched_record_id=old.matched_record_id,
+                decision_id=old.decision_id,
+                restored_by=undo,
+                known_from=undo.made_at,
+                made_at=undo.made_at,
+            )
+            for old in Link.objects.filter(pk__in=link_ids).order_by("record_id")
+        ]
+    )
 
 
 def review_decide(*, item: ReviewItem, same: bool, actor: Actor, reason: str) -> Decision:

@@ -885,7 +885,7 @@ def _unmerge_plan(decision: Decision, user: Any) -> UnmergePlan:
         now = shown.get(record)
         if now is None or now.decision_id == decision.pk:
             continue
-        later = _later_decision(now.decision_id, user)
+        later = _later_decision(now.restored_by or now.decision_id, user)
         if later is not None and later.undoes_id == decision.pk:
             undone_by = later
         how = (

@@ -113,6 +113,12 @@ class Link(AppendOnlyModel):
     decision = models.ForeignKey(
         Decision, null=True, on_delete=models.PROTECT, related_name="links", db_index=False
     )
+    # An unmerge writes each record's link from before the merge again (same person, method,
+    # weight and deciding decision, so the record is pinned again only if it was), and names
+    # itself here.
+    restored_by = models.ForeignKey(
+        Decision, null=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
     class Meta:
         indexes = [models.Index(fields=["record", "known_from"])]

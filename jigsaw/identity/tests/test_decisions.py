@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jigsaw.identity import services
-from jigsaw.identity.linking import current_links
+from jigsaw.identity.linking import apart_pairs, confirmed_together, current_links
 from jigsaw.identity.models import Decision, Link, Person, ReviewItem
 from jigsaw.identity.services import (
     Actor,
@@ -32,7 +32,7 @@ from jigsaw.identity.tests.helpers import (
     record_id,
     send,
 )
-from jigsaw.records.models import PersonRecord
+from jigsaw.records.models import PersonRecord, PersonVersion
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
@@ -159,25 +159,82 @@ def _links_now() -> dict[int, int]:
     return {r: s.person for r, s in current_links().items()}
 
 
+def _link_state() -> dict[int, tuple[Any, ...]]:
+    """Everything a record's current link says: person, method, weight, probability, the
+    version and record it rests on, the decision that made it, and whether it is pinned."""
+    latest = current_links()
+    rows = Link.objects.filter(pk__in=[s.link_id for s in latest.values()]).values_list(
+        "record_id",
+        "person_id",
+        "method",
+        "weight",
+        "probability",
+        "person_version_id",
+        "matched_record_id",
+        "decision_id",
+    )
+    return {row[0]: (*row[1:], latest[row[0]].pinned) for row in rows}
+
+
+def _people() -> tuple[set[int], set[int]]:
+    """Every person, and the persons that have records."""
+    return set(Person.objects.values_list("pk", flat=True)), set(_links_now().values())
+
+
 REFS = ["GP:G1", "GP:G2", "SCH:S1", "SCH:S2", "GP:G3", "SCH:S3", "GP:G4", "POL:P1", "POL:P2"]
 refs = st.sampled_from(REFS)
+# New versions an agency might send: the twin's name, another birthday, a move, a new surname.
+CHANGES: list[dict[str, Any]] = [
+    {"given_name": "Chike"},
+    {"given_name": "Chidi"},
+    {"date_of_birth": "2006-09-03"},
+    home("3 Elm Close", "N15 4QQ"),
+    {"family_name": "Okafor-Bello"},
+]
 operations = st.lists(
     st.one_of(
         st.tuples(st.just("confirm"), refs, refs),
         st.tuples(st.just("reject"), refs, refs),
         st.tuples(st.just("merge"), refs, refs),
+        st.tuples(st.just("ingest"), refs, st.integers(0, len(CHANGES) - 1)),
+        st.tuples(st.just("unmerge"), st.just(""), st.just("")),
     ),
-    max_size=5,
+    max_size=6,
 )
 
 
-def _apply(op: tuple[str, str, str]) -> Decision | None:
+def _ingest(ref: str, change: int) -> None:
+    """A new version of the record, recorded after its last one. Linking at ingest moves no
+    record a person placed."""
+    base = next(o for o in family() if f"{o.get('agency')}:{o.get('local_id')}" == ref)
+    versions = PersonVersion.objects.filter(record_id=record_id(ref)).count()
+    pinned = {r: s.link_id for r, s in current_links().items() if s.pinned}
+    send({**base, **CHANGES[change], "recorded_at": f"2007-{versions + 1:02d}-01T10:00:00Z"})
+    now = current_links()
+    assert {r: now[r].link_id for r in pinned} == pinned
+
+
+def _apply(op: tuple[str, Any, Any]) -> Decision | None:
     kind, x, y = op
+    if kind == "ingest":
+        _ingest(x, y)
+        return None
     with suppress(IdentityError):
         if kind == "confirm":
             return link_confirm(record=rec(x), person=pers(y), actor=SAM, reason="test")
         if kind == "reject":
             return link_reject(record_a=rec(x), record_b=rec(y), actor=SAM, reason="test")
+        if kind == "unmerge":
+            undone = Decision.objects.filter(undoes__isnull=False).values("undoes_id")
+            merge = (
+                Decision.objects.filter(kind=Decision.Kind.MERGE)
+                .exclude(pk__in=undone)
+                .order_by("-id")
+                .first()
+            )
+            if merge is None:
+                return None
+            return person_unmerge(decision=merge, actor=SAM, reason="test")
         return person_merge(person_a=pers(x), person_b=pers(y), actor=SAM, reason="test")
     return None
 
@@ -193,11 +250,20 @@ def test_unmerge_after_merge_is_the_identity(household: None, history: Any, pair
     with transaction.atomic():
         for op in history:
             _apply(op)
-        before = _links_now()
+        before, people = _link_state(), _people()
         merge = _apply(("merge", *pair))
         if merge is not None:
-            person_unmerge(decision=merge, actor=SAM, reason="undo")
-            assert _links_now() == before
+            undo = person_unmerge(decision=merge, actor=SAM, reason="undo")
+            # Every record's link is as it was: not merely the same person, but the same
+            # method, weight and deciding decision (a matcher's link is not now pinned).
+            assert _link_state() == before
+            assert _people() == people
+            # The history is kept: the merge's links stay, and the restored ones are new rows
+            # that name the unmerge.
+            restored = Link.objects.filter(restored_by=undo)
+            assert restored.count() == len(merge.snapshot["before"])
+            assert Link.objects.filter(decision=merge).count() == len(merge.snapshot["before"])
+            assert all(link.known_from == undo.made_at for link in restored)
         transaction.set_rollback(True)
 
 
@@ -206,20 +272,27 @@ def test_unmerge_after_merge_is_the_identity(household: None, history: Any, pair
 def test_human_decisions_survive_relink(household: None, history: Any) -> None:
     with transaction.atomic():
         made = [d for d in (_apply(op) for op in history) if d is not None]
-        before = _links_now()
+        # What people decided, taken before the relink: every pinned record's link, the pairs
+        # kept apart, and the records a confirm keeps with the confirmed one.
+        state = current_links()
+        human = {r: (s.link_id, s.person) for r, s in state.items() if s.pinned}
+        apart = [(a, b) for a, partners in apart_pairs().items() for b in partners]
+        together = confirmed_together(state)
         linkage_relink()
-        after = _links_now()
+        after = current_links()
+        # No human link is overwritten, and no pinned record moves.
+        assert {r: (after[r].link_id, after[r].person) for r in human} == human
+        for a, b in apart:
+            assert after[a].person != after[b].person
+        for a, b in together:
+            if b not in apart_pairs().get(a, ()):
+                assert after[a].person == after[b].person
         for d in made:
             if d.kind == "reject":
-                assert after[d.record_a_id] != after[d.record_b_id]
-        # Every record whose latest link a person made stays exactly where it was.
-        for r, state in current_links().items():
-            if state.decision_id is not None and state.pinned:
-                assert after[r] == before[r]
-        # Records a person placed together stay together.
-        pinned = [(r, s.person) for r, s in current_links().items() if s.pinned]
-        for r1, p1 in pinned:
-            for r2, p2 in pinned:
-                if p1 == p2:
-                    assert after[r1] == after[r2]
+                assert after[d.record_a_id].person != after[d.record_b_id].person
+        # Records people placed together stay together.
+        for r1 in human:
+            for r2 in human:
+                if human[r1][1] == human[r2][1]:
+                    assert after[r1].person == after[r2].person
         transaction.set_rollback(True)
