@@ -170,6 +170,7 @@ def test_a_worker_acknowledges_then_closes_a_flag(ui, amara):
     # And it has left the inbox
     ui.visit("/flags")
     expect(ui.page.get_by_text("Domestic abuse incident in the child's household")).to_have_count(0)
+    ui.check("inbox-after-close")
 
 
 def test_the_visit_form_works_without_javascript(ui_without_js, amara):
@@ -179,7 +180,13 @@ def test_the_visit_form_works_without_javascript(ui_without_js, amara):
     # When they open the visit form, every question is on the page
     ui.visit(f"/children/{amara}/visits/new")
     expect(ui.page.get_by_role("heading", level=1)).to_have_text("Record a visit")
-    for question in ("Was the child seen alone?", "Why not?", "What did the child say?"):
+    questions = (
+        "Was the child seen alone?",
+        "Why not?",
+        "What did the child say?",
+        "Why was the child not seen?",
+    )
+    for question in questions:
         expect(ui.page.get_by_text(question).first).to_be_visible()
     ui.check("visit-form-no-js")
     # When they say Amara was seen, not alone, and give no reason
