@@ -14,9 +14,11 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 
-from jigsaw.identity.matching import Band, Candidate, Contribution, Model, Rec, link
+from jigsaw.identity.matching import Band, Candidate, Contribution, Model, Rec, Thresholds, link
 from jigsaw.identity.matching.cluster import Evidence
 from jigsaw.identity.matching.comparisons import C_DOB, C_NHS, D_EXACT, D_SWAPPED
 from jigsaw.identity.matching.engine import evidence_of as _evidence_of_norm
@@ -241,14 +243,36 @@ class StoredModel:
     model: Model
 
 
+def thresholds_in_force(stored: Thresholds) -> Thresholds:
+    """The stored model's thresholds, less those the local authority set in the environment
+    (JIGSAW_LINK_AUTO_THRESHOLD, JIGSAW_LINK_REVIEW_THRESHOLD), which win."""
+    auto = getattr(settings, "JIGSAW_LINK_AUTO_THRESHOLD", None)
+    review = getattr(settings, "JIGSAW_LINK_REVIEW_THRESHOLD", None)
+    chosen = Thresholds(
+        auto_link=stored.auto_link if auto is None else float(auto),
+        review=stored.review if review is None else float(review),
+    )
+    if chosen.review > chosen.auto_link:
+        raise ImproperlyConfigured(
+            f"the review threshold ({chosen.review:g}) is above the auto-link threshold "
+            f"({chosen.auto_link:g}): check JIGSAW_LINK_REVIEW_THRESHOLD and "
+            "JIGSAW_LINK_AUTO_THRESHOLD, or the thresholds `jigsaw linkage train` stored"
+        )
+    return chosen
+
+
 def stored_model() -> StoredModel:
+    """The latest trained model (the engine's defaults before any), with the thresholds in
+    force."""
     latest = LinkageModel.objects.order_by("-id").first()
     if latest is None:
-        return StoredModel(("default",), Model.default())
-    return StoredModel(
-        (latest.pk, latest.trained_at, latest.record_count),
-        Model.from_dict(latest.parameters),
-    )
+        key: tuple[Any, ...] = ("default",)
+        model = Model.default()
+    else:
+        key = (latest.pk, latest.trained_at, latest.record_count)
+        model = Model.from_dict(latest.parameters)
+    model.thresholds = thresholds_in_force(model.thresholds)
+    return StoredModel(key, model)
 
 
 # --- the process-level person index ----------------------------------------------------------

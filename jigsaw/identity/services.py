@@ -10,6 +10,7 @@ on every person it touches (need-to-know, docs/security.md); refusals and decisi
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -50,7 +51,7 @@ from jigsaw.identity.linking import (
     is_deterministic,
     stored_model,
 )
-from jigsaw.identity.matching import Band, ConstraintConflict, train
+from jigsaw.identity.matching import Band, ConstraintConflict, Model, Thresholds, train
 from jigsaw.identity.matching.cluster import conflict, other_child, twin_like
 from jigsaw.identity.models import Decision, Link, LinkageModel, LinkMethod, Person, ReviewItem
 from jigsaw.records.models import PersonRecord
@@ -126,12 +127,36 @@ class LinkReport:
 # --- training --------------------------------------------------------------------------------
 
 
-def linkage_train(*, source: str = LinkageModel.Source.COMMAND, seed: int = 1) -> LinkageModel:
-    """Train the matcher on every record's latest version and store it; it is used from now on."""
+def linkage_train(
+    *,
+    source: str = LinkageModel.Source.COMMAND,
+    seed: int = 1,
+    auto_link: float | None = None,
+    review: float | None = None,
+) -> LinkageModel:
+    """Train the matcher on every record's latest version and store it; it is used from now on.
+
+    The thresholds stored with it are `auto_link` and `review` where given, else those of the
+    latest stored model (the engine's defaults before any): retraining keeps what a local
+    authority chose.
+    """
+    latest = LinkageModel.objects.order_by("-id").only("parameters").first()
+    kept = Model.from_dict(latest.parameters).thresholds if latest else Thresholds()
+    thresholds = Thresholds(
+        auto_link=kept.auto_link if auto_link is None else auto_link,
+        review=kept.review if review is None else review,
+    )
+    if not (math.isfinite(thresholds.auto_link) and math.isfinite(thresholds.review)):
+        raise IdentityError("the auto-link and review thresholds must be numbers")
+    if thresholds.review > thresholds.auto_link:
+        raise IdentityError(
+            f"the review threshold ({thresholds.review:g}) must not be above the auto-link "
+            f"threshold ({thresholds.auto_link:g})"
+        )
     with transaction.atomic():
         store_write_lock()
         records = current_records()
-        model = train([c.rec for c in records.values()], seed=seed)
+        model = train([c.rec for c in records.values()], seed=seed, thresholds=thresholds)
         return LinkageModel.objects.create(
             parameters=model.to_dict(),
             trained_at=clock.now(),

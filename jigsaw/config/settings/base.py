@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parents[2]  # the jigsaw package
 
@@ -194,3 +196,24 @@ LOGGING = {
 # The agency code Jigsaw writes practitioners' records as (visits, new people at the front
 # door): by default the one social care agency, or Jigsaw's own if there is none.
 JIGSAW_SOCIAL_CARE_AGENCY = os.environ.get("JIGSAW_SOCIAL_CARE_AGENCY", "")
+
+
+def env_weight(name: str) -> float | None:
+    """A match weight (log2 odds) from the environment; None when unset."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise ImproperlyConfigured(f"{name} must be a match weight such as 6 or -4, not {text!r}")
+    return value
+
+
+# Person linkage: the match weight at or above which two records are linked without a person
+# looking, and the one at or above which a person is asked. Unset: the stored model's (6 and -4
+# unless `jigsaw linkage train --auto-link/--review` stored others; docs/linkage.md says why).
+JIGSAW_LINK_AUTO_THRESHOLD = env_weight("JIGSAW_LINK_AUTO_THRESHOLD")
+JIGSAW_LINK_REVIEW_THRESHOLD = env_weight("JIGSAW_LINK_REVIEW_THRESHOLD")

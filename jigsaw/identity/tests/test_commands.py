@@ -7,9 +7,12 @@ from pathlib import Path
 
 import orjson
 import pytest
+from django.test import override_settings
 
 from jigsaw.core.clock import clock
 from jigsaw.core.dates import parse_instant
+from jigsaw.identity.linking import stored_model
+from jigsaw.identity.matching import Thresholds
 from jigsaw.identity.models import Decision, LinkageModel
 from jigsaw.identity.tests.helpers import AGENCIES, family, home, person, person_of, send
 from jigsaw.records.tests.factories import EventObj
@@ -87,6 +90,30 @@ def test_train_and_relink(jigsaw_cli: Cli) -> None:
     code, out, _ = jigsaw_cli("linkage", "relink")
     assert code == 0
     assert "Relinked 9 records" in out
+
+
+@pytest.mark.usefixtures("household")
+def test_a_local_authority_sets_the_thresholds_when_it_trains(jigsaw_cli: Cli) -> None:
+    code, out, err = jigsaw_cli("linkage", "train", "--auto-link", "9", "--review", "-2.5")
+    assert code == 0, err
+    assert "Auto-link at match weight 9 or more, review at -2.5 or more." in out
+    assert LinkageModel.objects.get().parameters["thresholds"] == {"auto_link": 9, "review": -2.5}
+    assert stored_model().model.thresholds == Thresholds(9, -2.5)
+    # Trained again (by the command or automatically at ingest), the choice is kept.
+    code, out, _ = jigsaw_cli("linkage", "train")
+    assert (code, stored_model().model.thresholds) == (0, Thresholds(9, -2.5))
+    code, _, err = jigsaw_cli("linkage", "train", "--review", "12")
+    assert code != 0
+    assert "review threshold (12) must not be above the auto-link threshold (9)" in err
+    code, _, err = jigsaw_cli("linkage", "train", "--auto-link", "six")
+    assert code != 0
+    assert "--auto-link" in err
+    assert LinkageModel.objects.count() == 2
+    # The environment's settings win over the stored model's, and the command says so.
+    with override_settings(JIGSAW_LINK_AUTO_THRESHOLD=7.0):
+        code, out, _ = jigsaw_cli("linkage", "train")
+        assert stored_model().model.thresholds == Thresholds(7, -2.5)
+    assert "The environment overrides them: auto-link at 7, review at -2.5" in out
 
 
 def test_dedupe_a_csv(jigsaw_cli: Cli, tmp_path: Path) -> None:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
+from jigsaw.config.settings.base import env_weight
 from jigsaw.core.dates import parse_instant
 from jigsaw.identity import services
+from jigsaw.identity.linking import stored_model
 from jigsaw.identity.models import Link, LinkMethod, Person, ReviewItem
 from jigsaw.identity.selectors import person_chronology, related_records
 from jigsaw.identity.services import records_link
@@ -97,6 +101,43 @@ def test_variant_names_across_agencies_go_to_review_when_a_sibling_shares_the_bi
     assert person_of("SCH:S1") != person_of("GP:G1")
     pairs = {frozenset((i.record_a_id, i.record_b_id)) for i in ReviewItem.objects.all()}
     assert frozenset((record_id("GP:G1"), record_id("SCH:S1"))) in pairs
+
+
+def test_the_thresholds_a_local_authority_sets_are_the_ones_used(linking_mode: str) -> None:
+    send(*family())
+    # At the default thresholds the same child from a fourth agency links at once.
+    send(person("CSC", "C1", "Chidi", "Okafor", "2005-06-01", **home()))
+    assert person_of("CSC:C1") == person_of("GP:G1")
+    # Raised above any weight this pair can reach, it goes to a person instead.
+    with override_settings(JIGSAW_LINK_AUTO_THRESHOLD=60.0):
+        send(person("CSC", "C2", "Chidi", "Okafor", "2005-06-01", **home()))
+    assert person_of("CSC:C2") not in {person_of("GP:G1"), person_of("CSC:C1")}
+    assert ReviewItem.objects.filter(record_b_id=record_id("CSC:C2")).exists() or (
+        ReviewItem.objects.filter(record_a_id=record_id("CSC:C2")).exists()
+    )
+    # And with the review floor raised as well, nobody is asked.
+    with override_settings(JIGSAW_LINK_AUTO_THRESHOLD=60.0, JIGSAW_LINK_REVIEW_THRESHOLD=59.0):
+        send(person("CSC", "C3", "Chidi", "Okafor", "2005-06-01", **home()))
+    assert person_of("CSC:C3") not in {person_of("GP:G1"), person_of("CSC:C2")}
+    c3 = record_id("CSC:C3")
+    assert not ReviewItem.objects.filter(record_a_id=c3).exists()
+    assert not ReviewItem.objects.filter(record_b_id=c3).exists()
+
+
+def test_thresholds_from_the_environment_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JIGSAW_LINK_AUTO_THRESHOLD", " 7.5 ")
+    assert env_weight("JIGSAW_LINK_AUTO_THRESHOLD") == 7.5
+    monkeypatch.setenv("JIGSAW_LINK_AUTO_THRESHOLD", "")
+    assert env_weight("JIGSAW_LINK_AUTO_THRESHOLD") is None
+    for bad in ("six", "nan", "inf"):
+        monkeypatch.setenv("JIGSAW_LINK_AUTO_THRESHOLD", bad)
+        with pytest.raises(ImproperlyConfigured, match="JIGSAW_LINK_AUTO_THRESHOLD must be"):
+            env_weight("JIGSAW_LINK_AUTO_THRESHOLD")
+    with (
+        override_settings(JIGSAW_LINK_REVIEW_THRESHOLD=10.0),
+        pytest.raises(ImproperlyConfigured, match=r"review threshold \(10\) is above"),
+    ):
+        stored_model()
 
 
 def test_a_parent_and_child_of_one_name_are_told_apart() -> None:

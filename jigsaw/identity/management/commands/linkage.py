@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from jigsaw.core.clock import clock
 from jigsaw.core.dates import uk_date
+from jigsaw.identity.linking import stored_model
 from jigsaw.identity.matching import dedupe_csv
 from jigsaw.identity.models import ReviewItem
 from jigsaw.identity.presenters import ignored_values, review_lines
@@ -61,7 +62,25 @@ class Command(BaseCommand):
         merge.add_argument("person_b", metavar="PERSON_B")
         unmerge = decision("unmerge", "undo a merge decision")
         unmerge.add_argument("decision", metavar="DECISION")
-        sub.add_parser("train", help="train the matcher on every record and store it")
+        train = sub.add_parser(
+            "train",
+            help="train the matcher on every record and store it",
+            description="Train the matcher on every record's latest version and store it. "
+            "The thresholds are kept from the last stored model unless given; "
+            "JIGSAW_LINK_AUTO_THRESHOLD and JIGSAW_LINK_REVIEW_THRESHOLD override them.",
+        )
+        train.add_argument(
+            "--auto-link",
+            type=float,
+            metavar="WEIGHT",
+            help="match weight at or above which records are linked without review (default 6)",
+        )
+        train.add_argument(
+            "--review",
+            type=float,
+            metavar="WEIGHT",
+            help="match weight at or above which a pair goes to review (default -4)",
+        )
         sub.add_parser("relink", help="link every record again (people's decisions hold)")
         dedupe = sub.add_parser("dedupe", help="de-duplicate a CSV of person records")
         dedupe.add_argument("input", type=Path, metavar="INPUT.csv")
@@ -146,13 +165,26 @@ class Command(BaseCommand):
             f"{sum(len(g) for g in decision.snapshot['groups'].values())} record(s) restored"
         )
 
-    def _train(self, **_: Any) -> None:
-        stored = linkage_train()
+    def _train(self, *, auto_link: float | None, review: float | None, **_: Any) -> None:
+        stored = linkage_train(auto_link=auto_link, review=review)
         trained = stored.parameters.get("trained_on", {})
+        thresholds = stored.parameters["thresholds"]
         self.stdout.write(
             f"Trained on {stored.record_count} records "
-            f"({trained.get('candidate_pairs', 0)} candidate pairs); used from now on."
+            f"({trained.get('candidate_pairs', 0)} candidate pairs); used from now on. "
+            f"Auto-link at match weight {thresholds['auto_link']:g} or more, review at "
+            f"{thresholds['review']:g} or more."
         )
+        in_force = stored_model().model.thresholds
+        if (in_force.auto_link, in_force.review) != (
+            thresholds["auto_link"],
+            thresholds["review"],
+        ):
+            self.stdout.write(
+                f"The environment overrides them: auto-link at {in_force.auto_link:g}, "
+                f"review at {in_force.review:g} (JIGSAW_LINK_AUTO_THRESHOLD, "
+                "JIGSAW_LINK_REVIEW_THRESHOLD)."
+            )
 
     def _relink(self, **_: Any) -> None:
         report = linkage_relink()
