@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from jigsaw.access.models import BreakGlass, Notification, StaffProfile
 from jigsaw.access.roles import Role
@@ -256,6 +256,7 @@ def break_glass_reviews(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def notifications(request: HttpRequest) -> HttpResponse:
     """The user's notifications, newest first; those shown are then marked read."""
     shown = list(notifications_for(user=request.user, unread_only=False)[:NOTIFICATIONS_SHOWN])
@@ -278,6 +279,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def staff(request: HttpRequest) -> HttpResponse:
     accounts = staff_accounts(user=request.user)
     now = clock.now()

@@ -5,6 +5,7 @@ from datetime import date
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from jigsaw.core.clock import clock
 from jigsaw.core.date_input import DateProblem, date_from_parts
@@ -34,6 +35,7 @@ RECORD_EXAMPLE = "for example NMUH:H-204311"
 
 
 @login_required
+@require_GET
 def agencies(request: HttpRequest) -> HttpResponse:
     # Counts per agency are no one's case content: any role of the record pages sees them, and
     # looking is not a read of anyone's records (no audit entry).
@@ -60,6 +62,7 @@ def agencies(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def agency(request: HttpRequest, code: str) -> HttpResponse:
     viewer = viewer_for_record_pages(request.user)
     summary = agency_get(code=code)
@@ -92,6 +95,7 @@ def as_of_date(day: str, month: str, year: str, *, today: date) -> date | DatePr
 
 
 @login_required
+@require_GET
 def chronology(request: HttpRequest) -> HttpResponse:
     viewer = viewer_for_record_pages(request.user)
     form = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
 from jigsaw.access.roles import Role
 from jigsaw.access.selectors import role_of
@@ -25,6 +26,7 @@ ELSEWHERE = {Role.ANALYST: "oversight:analytics", Role.SYSTEM_ADMINISTRATOR: "ac
 
 
 @login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     role = role_of(user=request.user)
     if role in ELSEWHERE:

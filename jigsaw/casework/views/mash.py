@@ -22,7 +22,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from jigsaw.access.need_to_know import NoAccess
 from jigsaw.casework.front_door import (
@@ -352,6 +352,7 @@ def gathered_block(g: Gathered, *, agencies: dict[str, str]) -> dict[str, Any]:
 
 
 @login_required
+@require_GET
 def contacts(request: HttpRequest) -> HttpResponse:
     """Contacts waiting for a decision, most urgent first, and those decided in the last day."""
     board = contacts_triage(user=request.user)  # 403 for roles without the front door

@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from jigsaw.casework.caseload import TeamNotFound, team_page
 
 
 @login_required
+@require_GET
 def team(request: HttpRequest) -> HttpResponse:
     """Team managers (their teams) and heads of service (any team); everyone else 403."""
     try:
