@@ -194,7 +194,7 @@ def test_an_entry_naming_many_people_shows_the_first_few_on_its_line(worker) -> 
     )
 
 
-def test_a_manager_sees_what_their_team_has_done(worker) -> None:
+def test_a_manager_sees_what_their_team_has_done(worker, jigsaw_cli) -> None:
     from jigsaw.access.models import Team
 
     manager = staff("priya.shah", role=Role.TEAM_MANAGER, team="Team M")
@@ -205,6 +205,19 @@ def test_a_manager_sees_what_their_team_has_done(worker) -> None:
 
     assert [e.username for e in audit_for_manager(manager=manager)] == ["sam.taylor"] * 3
     assert [e.seq for e in audit_for_manager(manager=manager, person_id="P1")] == [1]
+    # The same from the command line: who in the manager's teams has looked at a child.
+    code, out, _ = jigsaw_cli("audit", "show", "--manager", "priya.shah", "--person", "P1")
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == ["#1"]
+    assert "sam.taylor (social_worker): read chronology NGH:H-1 people P1" in out
+    code, out, _ = jigsaw_cli("audit", "show", "--manager", "priya.shah")
+    assert [line.split()[0] for line in out.splitlines()] == ["#3", "#2", "#1"]
+    assert (
+        jigsaw_cli("audit", "show", "--manager", "sam.taylor")[2]
+        .strip()
+        .endswith("'sam.taylor' manages no team")
+    )
+    assert "there is no account 'nobody'" in jigsaw_cli("audit", "show", "--manager", "nobody")[2]
 
 
 def _two_children(*, code: str = "NMUH", given: str = "Anna", recorded: str = "") -> list:

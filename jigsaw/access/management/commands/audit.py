@@ -9,7 +9,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from jigsaw.access.audit import audit_verify
 from jigsaw.access.presenters import audit_line
-from jigsaw.access.selectors import audit_for_person, audit_recent
+from jigsaw.access.selectors import (
+    audit_for_manager,
+    audit_for_person,
+    audit_recent,
+    staff_profile_by_username,
+    teams_managed_by,
+)
 from jigsaw.access.subject_access import NoSuchPerson, subject_access_export
 
 
@@ -24,6 +30,11 @@ class Command(BaseCommand):
         sub.add_parser("verify", help="check every entry's hash; exit 1 at the first broken one")
         show = sub.add_parser("show", help="list entries, newest first")
         show.add_argument("--person", metavar="ID", help="only entries about this person")
+        show.add_argument(
+            "--manager",
+            metavar="USERNAME",
+            help="only what the staff of the teams this manager runs have done",
+        )
         show.add_argument("--limit", type=int, default=50)
         export = sub.add_parser(
             "export", help="subject access: everything held about a person, as JSON"
@@ -60,12 +71,25 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(text)
             return
-        entries = (
-            audit_for_person(person_id=options["person"]) if options["person"] else audit_recent()
-        )
+        if options["manager"]:
+            entries = audit_for_manager(
+                manager=self._manager(options["manager"]), person_id=options["person"]
+            )
+        elif options["person"]:
+            entries = audit_for_person(person_id=options["person"])
+        else:
+            entries = audit_recent()
         shown = 0
         for entry in entries[: options["limit"]]:
             self.stdout.write(audit_line(entry))
             shown += 1
         if not shown:
             self.stdout.write("no audit entries")
+
+    def _manager(self, username: str) -> Any:
+        profile = staff_profile_by_username(username=username)
+        if profile is None:
+            raise CommandError(f"there is no account '{username}'")
+        if not teams_managed_by(user=profile.user).exists():
+            raise CommandError(f"'{username}' manages no team")
+        return profile.user
