@@ -13,7 +13,8 @@ from jigsaw.access import signin
 from jigsaw.access.audit import current_token
 
 # Paths anyone may reach. The API is listed because it authenticates each call itself (agency
-# tokens, or this session, which has by then been checked below).
+# tokens, or this session: ended below if it must end, and refused by `StaffSession` while a
+# one-time password is still to be changed).
 OPEN_PREFIXES = ("/sign-in", "/static/", "/api/")
 # Pages a signed-in user who must change their password may still reach.
 PASSWORD_CHANGE_PATHS = ("/change-password", "/sign-out")
