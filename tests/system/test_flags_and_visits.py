@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import serve
+from tests.system.helpers import check_with_reveals
 
 pytestmark = pytest.mark.browser
 
@@ -75,24 +76,6 @@ def amara(jigsaw_server: Any) -> int:
     """Set the scene; Amara's person id."""
     jigsaw_server.shell(SCENE)
     return int((jigsaw_server.workdir / "amara.txt").read_text())
-
-
-# GOV.UK Frontend marks a radio that reveals a question with `aria-expanded`, which ARIA does not
-# allow on radios; axe reports it as critical. The Design System keeps it on purpose (screen
-# readers announce it; alphagov/govuk-frontend#979, a documented known issue), so on pages with
-# such radios it is set aside while axe runs, and every other check still applies.
-SET_ASIDE = """() => document.querySelectorAll('.govuk-radios__input[aria-expanded]').forEach(i => {
-  i.dataset.expanded = i.getAttribute('aria-expanded'); i.removeAttribute('aria-expanded'); })"""
-PUT_BACK = """() => document.querySelectorAll('.govuk-radios__input[data-expanded]').forEach(i => {
-  i.setAttribute('aria-expanded', i.dataset.expanded); delete i.dataset.expanded; })"""
-
-
-def check_with_reveals(ui: Any, label: str) -> None:
-    ui.page.evaluate(SET_ASIDE)
-    try:
-        ui.check(label)
-    finally:
-        ui.page.evaluate(PUT_BACK)
 
 
 def table_rows(section: Any) -> list[list[str]]:

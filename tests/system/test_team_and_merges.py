@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import serve
-from tests.system.staff import add_account
+from tests.system.helpers import add_account
 
 pytestmark = pytest.mark.browser
 
