@@ -46,10 +46,13 @@ class Problem(Schema):
 
 
 class SearchIn(Schema):
-    given_name: str = ""
-    family_name: str = ""
+    given_name: str = Field("", description="a given name, or its first letters")
+    family_name: str = Field("", description="a family name, or its first letters")
     date_of_birth: date | None = None
-    postcode: str = ""
+    year_of_birth: int | None = Field(
+        None, ge=1900, le=2100, description="when the date of birth is not known"
+    )
+    postcode: str = Field("", description="a postcode, or its outward code (E8)")
     nhs_number: str = ""
     limit: int = Field(10, ge=1, le=50)
 
@@ -172,12 +175,14 @@ def _fail(exc: Exception) -> Status:
 
 @router.get("/people/search", response={200: list[Hit], **_ERRORS}, summary="Find a person")
 def people_search(request: HttpRequest, filters: Query[SearchIn]) -> Any:
-    """Any subset of name, date of birth, postcode and NHS number; persons ranked by match
-    weight, each with the comparison of its best-matching record."""
+    """Any subset of name, date of birth (or year), postcode and NHS number, any of them in
+    part ("Kath" "Smi", "E8"); persons ranked by match weight, each with the comparison of its
+    best-matching record."""
     query = SearchQuery(
         given_name=filters.given_name,
         family_name=filters.family_name,
         date_of_birth=filters.date_of_birth,
+        year_of_birth=filters.year_of_birth,
         postcode=filters.postcode,
         nhs_number=filters.nhs_number,
     )

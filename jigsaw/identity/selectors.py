@@ -526,12 +526,14 @@ def _query_detail(query: Query, limit: int) -> dict[str, Any]:
         "date_of_birth": query.date_of_birth.isoformat() if query.date_of_birth else "",
         "postcode": query.postcode,
         "nhs_number": query.nhs_number,
+        "year_of_birth": query.year_of_birth or "",
     }
     return {"query": {k: v for k, v in fields.items() if v}, "limit": limit}
 
 
 def person_search(*, query: Query, user: Any, limit: int = 10) -> list[SearchHit]:
-    """Persons ranked by how well their best record matches what is known (any subset).
+    """Persons ranked by how well their best record matches what is known (any subset, and
+    any part: the start of a name, a given name alone, an outward postcode, a year of birth).
 
     Each hit shows only what identifies it (the matched record and the comparison). Agency
     staff find only people their agency holds records of, matched on their agency's records
@@ -564,7 +566,14 @@ def person_search(*, query: Query, user: Any, limit: int = 10) -> list[SearchHit
 
 def _has_terms(query: Query) -> bool:
     return any(
-        (query.given_name, query.family_name, query.date_of_birth, query.postcode, query.nhs_number)
+        (
+            query.given_name,
+            query.family_name,
+            query.date_of_birth,
+            query.postcode,
+            query.nhs_number,
+            query.year_of_birth,
+        )
     )
 
 

@@ -4,11 +4,20 @@ Records are held column-wise (see columns.py) and found through sorted arrays of
 a lookup is a binary search, and the candidates it returns are scored in one numpy pass with the
 same comparisons and weights as batch linkage. Records added after the last build sit in a small
 dictionary until the next rebuild, so `add` is cheap.
+
+Search also takes what people know only in part: the start of a name ("Kath Smi"), a given name
+alone, an outward postcode ("E8") or a year of birth. Each is a filter (the names sorted, so a
+prefix is a slice; rows by district and by birth year); the rows every given filter keeps are
+scored with the rest. A name that merely begins with what was typed neither adds nor takes
+weight, and the explanation says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+import re
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -16,10 +25,26 @@ import numpy as np
 
 from jigsaw.identity.matching.blocking import RULES, Keys, Rule
 from jigsaw.identity.matching.columns import Columns, Vocab
-from jigsaw.identity.matching.comparisons import Comparator
+from jigsaw.identity.matching.comparisons import (
+    C_DOB,
+    C_FAMILY,
+    C_GIVEN,
+    C_POSTCODE,
+    D_DIGIT,
+    D_EXACT,
+    D_MONTH,
+    D_SWAPPED,
+    D_YEAR,
+    NULL,
+    P_DISTRICT,
+    P_SECTOR,
+    P_UNIT,
+    Comparator,
+)
 from jigsaw.identity.matching.engine import Contribution, explain
 from jigsaw.identity.matching.model import Band, Model, probability
-from jigsaw.identity.matching.normalise import Rec, normalise
+from jigsaw.identity.matching.normalise import Rec, name_tokens, normalise
+from jigsaw.records.postcodes import parse_postcode
 
 
 def _key_family_sound(c: Columns, v: Vocab) -> Keys:
@@ -44,6 +69,12 @@ SEARCH_RULES: dict[str, Rule] = {
 # A key shared by more records than this is skipped when the query has a narrower one.
 _BROAD = 20_000
 _REBUILD_AFTER = 50_000
+# At most this many records are scored for a query of partial terms (a given name alone).
+PARTIAL_MAX = 20_000
+# A name prefix shorter than this filters nothing (an initial matches a twentieth of everyone).
+_PREFIX_MIN = 2
+_OUTWARD = re.compile(r"[A-Z]{1,2}[0-9][0-9A-Z]?")
+_LAST = chr(0x10FFFF)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +88,7 @@ class Query:
     nhs_number: str = ""
     sex: str = ""
     address_line: str = ""
+    year_of_birth: int | None = None  # when the date is not known (ignored beside one)
 
     def as_record(self) -> Rec:
         return Rec(
@@ -79,6 +111,82 @@ class Candidate:
     probability: float
     band: Band
     explanation: tuple[Contribution, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Partial:
+    """What a query gives only in part: the start of a given or family name (cleaned), an
+    outward postcode, a year of birth. Empty: not asked."""
+
+    given: str = ""
+    family: str = ""
+    district: str = ""
+    year: int = 0
+
+    @classmethod
+    def of(cls, query: Query) -> _Partial:
+        given = name_tokens(query.given_name) if query.given_name else ()
+        family = "".join(name_tokens(query.family_name)) if query.family_name else ""
+        outward = re.sub(r"\s+", "", query.postcode.upper())
+        district = outward if _OUTWARD.fullmatch(outward) and not parse_postcode(outward) else ""
+        year = query.year_of_birth if query.year_of_birth and not query.date_of_birth else 0
+        return cls(given[0] if given else "", family, district, year or 0)
+
+    def filters(self) -> bool:
+        """Whether any term narrows the records by itself."""
+        return bool(
+            len(self.given) >= _PREFIX_MIN
+            or len(self.family) >= _PREFIX_MIN
+            or self.district
+            or self.year
+        )
+
+
+class _Prefixes:
+    """Rows by name, for "begins with": the distinct names sorted, and each row keyed by the
+    rank of each of its names, so the rows of every name with a prefix are one slice."""
+
+    def __init__(self, rows: np.ndarray, sigs: np.ndarray, names_of: dict[int, list[str]]):
+        self.names = sorted({name for names in names_of.values() for name in names})
+        rank = {name: k for k, name in enumerate(self.names)}
+        size = max(names_of, default=-1) + 1
+        counts = np.zeros(size, dtype=np.int64)
+        starts = np.zeros(size, dtype=np.int64)
+        flat: list[int] = []
+        for sig, names in names_of.items():
+            starts[sig], counts[sig] = len(flat), len(names)
+            flat.extend(rank[name] for name in names)
+        per_row = counts[sigs]
+        row_of = np.repeat(rows, per_row)
+        offset = np.arange(len(row_of)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+        keys = np.asarray(flat, dtype=np.int64)[np.repeat(starts[sigs], per_row) + offset]
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        self.rows = row_of[order].astype(np.int32)
+
+    def find(self, prefix: str) -> np.ndarray:
+        """Rows with a name beginning with `prefix`, the exact name's first."""
+        lo = bisect_left(self.names, prefix)
+        hi = bisect_left(self.names, prefix + _LAST)
+        a = int(np.searchsorted(self.keys, lo, side="left"))
+        b = int(np.searchsorted(self.keys, hi, side="left"))
+        return self.rows[a:b]
+
+
+def _given_names(v: Vocab, sig: int) -> list[str]:
+    return [v.given_sigs[sig][0]]
+
+
+def _family_names(v: Vocab, sig: int) -> list[str]:
+    tokens = v.family_sigs[sig]
+    return sorted({*tokens, "".join(tokens)})
+
+
+def _prefixes(c: Columns, column: str, names: Callable[[Vocab, int], list[str]]) -> _Prefixes:
+    """The prefix index of a name column; `names` says which names a signature goes by."""
+    sig = c.col(column)
+    rows = np.flatnonzero(sig >= 0).astype(np.int32)
+    return _Prefixes(rows, sig[rows], {s: names(c.vocab, s) for s in np.unique(sig[rows]).tolist()})
 
 
 class _SortedKeys:
@@ -107,6 +215,13 @@ class PersonIndex:
         self._pending_rows = 0
         self._weights = model.weight_table()
         self._row_of: dict[str, int] = {}
+        # For partial terms: names by prefix, rows by district and by birth year, and the rows
+        # added since the last build (checked one by one).
+        self._given_prefixes: _Prefixes | None = None
+        self._family_prefixes: _Prefixes | None = None
+        self._districts: _SortedKeys | None = None
+        self._years: _SortedKeys | None = None
+        self._fresh: list[int] = []
 
     def __len__(self) -> int:
         return len(self.columns)
@@ -131,6 +246,7 @@ class PersonIndex:
             for key in keys.keys.tolist():
                 bucket.setdefault(key, []).append(row)
         self._pending_rows += 1
+        self._fresh.append(row)
         if self._pending_rows >= _REBUILD_AFTER:
             self.rebuild()
 
@@ -146,6 +262,15 @@ class PersonIndex:
         }
         self._pending = {name: {} for name in SEARCH_RULES}
         self._pending_rows = 0
+        c = self.columns
+        self._given_prefixes = _prefixes(c, "gsig", _given_names)
+        self._family_prefixes = _prefixes(c, "fsig", _family_names)
+        district, ymd = c.col("district"), c.col("ymd")
+        placed = np.flatnonzero(district >= 0).astype(np.int32)
+        self._districts = _SortedKeys(Keys(placed, district[placed].astype(np.int64)))
+        born = np.flatnonzero(ymd > 0).astype(np.int32)
+        self._years = _SortedKeys(Keys(born, (ymd[born] // 10000).astype(np.int64)))
+        self._fresh = []
 
     def _candidates(self, query: Columns) -> np.ndarray:
         narrow: list[np.ndarray] = []
@@ -164,24 +289,73 @@ class PersonIndex:
         return np.unique(np.concatenate(chosen).astype(np.int32))
 
     def search(self, query: Query, *, limit: int = 10, by_person: bool = True) -> list[Candidate]:
-        """The best matches for a query, strongest first (one per person when `by_person`)."""
-        return self._rank(query.as_record(), limit=limit, by_person=by_person)
+        """The best matches for a query, strongest first (one per person when `by_person`).
+        Any part of a name, an outward postcode or a year of birth is used as well."""
+        return self._rank(
+            query.as_record(), limit=limit, by_person=by_person, partial=_Partial.of(query)
+        )
 
     def match(self, record: Rec, *, limit: int = 10) -> list[Candidate]:
         """Candidates for a new record at ingest, each with its band (auto-link, review, none)."""
         return self._rank(record, limit=limit, by_person=False)
 
-    def _rank(self, record: Rec, *, limit: int, by_person: bool) -> list[Candidate]:
+    def _partial_rows(self, partial: _Partial) -> np.ndarray:
+        """Rows that every partial term keeps (names begin so, in the district, born then)."""
+        c, v = self.columns, self.vocab
+        terms: list[tuple[np.ndarray, Callable[[int], bool]]] = []
+        none = np.zeros(0, dtype=np.int32)
+        given, family, year = partial.given, partial.family, partial.year
+        if len(given) >= _PREFIX_MIN:
+            built = self._given_prefixes.find(given) if self._given_prefixes else none
+            terms.append((built, lambda row: _given_begins(c, row, given)))
+        if len(family) >= _PREFIX_MIN:
+            built = self._family_prefixes.find(family) if self._family_prefixes else none
+            terms.append((built, lambda row: _family_begins(c, row, family)))
+        if partial.district:
+            district = v.lookup(partial.district)
+            built = self._districts.find(district) if self._districts else none
+            terms.append((built, lambda row: int(c.col("district")[row]) == district))
+        if year:
+            built = self._years.find(year) if self._years else none
+            terms.append((built, lambda row: int(c.col("ymd")[row]) // 10000 == year))
+        if not terms:
+            return np.zeros(0, dtype=np.int32)
+        found: list[np.ndarray] = []
+        for built, keeps in terms:
+            fresh = [row for row in self._fresh if keeps(row)]
+            found.append(np.concatenate([built, np.asarray(fresh, dtype=np.int32)]))
+        if len(found) == 1:
+            # Unique, in name order (the exact name first), so a cut keeps the closest.
+            rows = found[0]
+            _, first = np.unique(rows, return_index=True)
+            return rows[np.sort(first)][:PARTIAL_MAX]
+        found.sort(key=len)
+        rows = np.unique(found[0])
+        for other in found[1:]:
+            rows = np.intersect1d(rows, np.unique(other), assume_unique=True)
+        return rows[:PARTIAL_MAX]
+
+    def _rank(
+        self, record: Rec, *, limit: int, by_person: bool, partial: _Partial | None = None
+    ) -> list[Candidate]:
         query = Columns(self.vocab, capacity=1)
         query.extend([normalise(replace(record, id=record.id or "query"))])
         rows = self._candidates(query)
+        # Partial terms are all there is to go on, or say what the full ones cannot.
+        if partial is not None and partial.filters():
+            complete = bool(query.col("dob")[0] or query.col("nhs")[0] or query.col("unit")[0] >= 0)
+            if partial.district or partial.year or not complete:
+                rows = np.union1d(rows, self._partial_rows(partial)).astype(np.int32)
         if not len(rows):
             return []
         zeros = np.zeros(len(rows), dtype=np.int64)
         levels = self.comparator.levels(query, zeros, self.columns, rows)
+        asked = self._asked(partial, rows, levels) if partial is not None else _Asked()
         weights = self.model.prior_weight + self._weights[
             np.arange(levels.shape[1])[None, :], levels
         ].sum(axis=1)
+        if asked:
+            weights = weights + asked.weights()
         order = np.argsort(-weights, kind="stable")
         bands = self.model.bands(levels[order[: limit * 4]], weights[order[: limit * 4]])
         out: list[Candidate] = []
@@ -194,6 +368,9 @@ class PersonIndex:
                     continue
                 seen.add(person)
             w = float(weights[k])
+            explanation = explain(self.model, query, 0, self.columns, row, levels[k])
+            if asked:
+                explanation = asked.explain(explanation, k)
             out.append(
                 Candidate(
                     record_id=self.columns.ids[row],
@@ -201,9 +378,113 @@ class PersonIndex:
                     weight=round(w, 2),
                     probability=float(probability(w)),
                     band=Band(bands[rank]),
-                    explanation=explain(self.model, query, 0, self.columns, row, levels[k]),
+                    explanation=explanation,
                 )
             )
             if len(out) >= limit:
                 break
         return out
+
+    def _asked(self, partial: _Partial, rows: np.ndarray, levels: np.ndarray) -> _Asked:
+        """How each row meets the partial terms, per comparison.
+
+        A name that only begins with what was typed would score as a different name: it counts
+        as neither agreeing nor not (level null, weight 0). An outward postcode and a year are
+        coarser comparisons than the model's, weighed the same way: log2 of P(level | match)
+        over P(level | non-match), summing the model's finer levels (same district: same unit,
+        sector or district; same year: any date in it).
+        """
+        c = self.columns
+        asked = _Asked()
+        for comparison, prefix, column, names in (
+            (C_GIVEN, partial.given, "gsig", _given_names),
+            (C_FAMILY, partial.family, "fsig", _family_names),
+        ):
+            if not prefix:
+                continue
+            penalised = np.flatnonzero(self._weights[comparison, levels[:, comparison]] < 0)
+            # Once per distinct name, not per record.
+            sigs, which = np.unique(c.col(column)[rows[penalised]], return_inverse=True)
+            begins = np.asarray(
+                [s >= 0 and any(n.startswith(prefix) for n in names(self.vocab, s))
+                 for s in sigs.tolist()],
+                dtype=bool,
+            )  # fmt: skip
+            hits = penalised[begins[which]] if len(sigs) else penalised[:0]
+            if len(hits):
+                levels[hits, comparison] = NULL
+                labels = np.full(len(rows), "", dtype=object)
+                labels[hits] = "begins with what was asked"
+                asked.add(comparison, prefix, labels, np.zeros(len(rows)))
+        district, ymd = c.col("district")[rows], c.col("ymd")[rows]
+        for comparison, value, held, same, agree, said in (
+            (C_POSTCODE, partial.district, district >= 0,
+             district == self.vocab.lookup(partial.district), _DISTRICT_LEVELS,
+             ("in the postcode district asked", "in another postcode district")),
+            (C_DOB, str(partial.year or ""), ymd > 0, ymd // 10000 == partial.year,
+             _YEAR_LEVELS, ("born in the year asked", "born in another year")),
+        ):  # fmt: skip
+            if not value:
+                continue
+            w_same, w_other = _coarse(self.model, comparison, agree)
+            labels = np.where(same, said[0], np.where(held, said[1], ""))
+            asked.add(comparison, value, labels, np.where(same, w_same, w_other))
+        return asked
+
+
+# The model's levels that a coarser question (which district, which year) counts as agreeing.
+_DISTRICT_LEVELS = (P_UNIT, P_SECTOR, P_DISTRICT)
+_YEAR_LEVELS = (D_EXACT, D_SWAPPED, D_DIGIT, D_MONTH, D_YEAR)
+
+
+def _coarse(model: Model, comparison: int, agree: tuple[int, ...]) -> tuple[float, float]:
+    """Weights of agreeing and of not agreeing on a comparison asked coarsely."""
+    m, u = model.m[comparison], model.u[comparison]
+    rest = [k for k in range(1, len(m)) if k not in agree]
+
+    def weight(levels: Iterable[int]) -> float:
+        chosen = list(levels)
+        return math.log2(
+            max(sum(m[k] for k in chosen), 1e-5) / max(sum(u[k] for k in chosen), 1e-9)
+        )
+
+    return weight(agree), weight(rest)
+
+
+class _Asked:
+    """Per comparison: what was asked, and per row the level said ("" = the comparison's own)
+    and the weight counted in its place."""
+
+    def __init__(self) -> None:
+        self.by: dict[int, tuple[str, np.ndarray, np.ndarray]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.by)
+
+    def add(self, comparison: int, value: str, labels: np.ndarray, weights: np.ndarray) -> None:
+        self.by[comparison] = (value, labels, np.where(labels != "", weights, 0.0))
+
+    def weights(self) -> np.ndarray | float:
+        return sum((w for _, _, w in self.by.values()), 0.0)
+
+    def explain(self, explanation: tuple[Contribution, ...], k: int) -> tuple[Contribution, ...]:
+        out = list(explanation)
+        for comparison, (value, labels, weights) in self.by.items():
+            if labels[k]:
+                out[comparison] = replace(
+                    out[comparison],
+                    level=str(labels[k]),
+                    value_a=value,
+                    weight=round(float(weights[k]), 2),
+                )
+        return tuple(out)
+
+
+def _given_begins(c: Columns, row: int, prefix: str) -> bool:
+    sig = int(c.col("gsig")[row])
+    return sig >= 0 and c.vocab.given_sigs[sig][0].startswith(prefix)
+
+
+def _family_begins(c: Columns, row: int, prefix: str) -> bool:
+    sig = int(c.col("fsig")[row])
+    return sig >= 0 and any(name.startswith(prefix) for name in _family_names(c.vocab, sig))

@@ -9,7 +9,7 @@ from django.test import Client
 from jigsaw.access.roles import Role
 from jigsaw.access.tests.helpers import sign_in_as
 from jigsaw.identity.models import Decision
-from jigsaw.identity.tests.helpers import family, person_of, record_id, send
+from jigsaw.identity.tests.helpers import family, home, person, person_of, record_id, send
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
@@ -62,6 +62,59 @@ def test_search_ranks_the_right_person_first(staff: Client) -> None:
     partial = staff.get("/api/v1/people/search", {"family_name": "Okafor"}).json()
     assert len({h["person"] for h in partial}) == len(partial) > 1
     assert staff.get("/api/v1/people/search").json() == []
+
+
+@pytest.fixture
+def smiths() -> None:
+    """The Okafor household, and others whose names begin alike, in E8 and elsewhere."""
+    send(
+        *family(),
+        person("GP", "K1", "Katherine", "Smith", "2004-03-09", sex="F",
+               **home("5 Mill Lane", "E8 1AA")),
+        person("SCH", "K2", "Kathleen", "Smithers", "2004-11-20", sex="F",
+               **home("9 Dalston Lane", "E8 3DE")),
+        person("POL", "K3", "Kate", "Smith", "1979-07-01", sex="F",
+               **home("2 Essex Road", "N1 2SN")),
+        person("GP", "K4", "Catherine", "Smyth", "2004-03-09", sex="F",
+               **home("1 High Road", "N17 9AA")),
+    )  # fmt: skip
+
+
+def _found(staff: Client, **query: str) -> list[int]:
+    response = staff.get("/api/v1/people/search", query)
+    assert response.status_code == 200, response.content
+    return [hit["person"] for hit in response.json()]
+
+
+@pytest.mark.usefixtures("smiths")
+def test_search_takes_names_begun_an_outward_postcode_and_a_year(staff: Client) -> None:
+    katherine, kathleen, kate = person_of("GP:K1"), person_of("SCH:K2"), person_of("POL:K3")
+    # The first letters of both names: everyone whose names begin so, and no one else.
+    begun = _found(staff, given_name="Kath", family_name="Smi")
+    assert set(begun) == {katherine, kathleen}
+    hit = staff.get("/api/v1/people/search", {"given_name": "Kath", "family_name": "Smi"})
+    levels = {c["comparison"]: c["level"] for c in hit.json()[0]["explanation"]}
+    assert levels["family_name"] == "begins with what was asked"
+    # An outward code: the people there.
+    assert set(_found(staff, postcode="E8")) == {katherine, kathleen}
+    assert set(_found(staff, postcode="e8", family_name="Smith")) >= {katherine}
+    # A year of birth with a name: born that year first.
+    by_year = _found(staff, family_name="Smith", year_of_birth="2004")
+    assert by_year[0] == katherine
+    assert kate in by_year  # another year ranks lower, but is not hidden
+    assert by_year.index(kate) > by_year.index(katherine)
+    # A given name alone, ranked and limited.
+    alone = _found(staff, given_name="Chidi")
+    assert alone[0] == person_of("GP:G1")
+    assert len(_found(staff, given_name="Ka", limit="2")) == 2
+    assert _found(staff, given_name="Zebedee") == []
+
+
+@pytest.mark.usefixtures("smiths")
+def test_a_year_of_birth_must_be_a_possible_one(staff: Client) -> None:
+    response = staff.get("/api/v1/people/search", {"year_of_birth": "1800"})
+    assert response.status_code == 422
+    assert "year_of_birth" in response.content.decode()
 
 
 @pytest.mark.usefixtures("household")

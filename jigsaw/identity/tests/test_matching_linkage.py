@@ -369,3 +369,36 @@ def test_search_finds_the_right_person_first(model: Model, background: list[Rec]
     again = Rec("late-2", "HOSP", "Zephyrine", "Quennell", (), date(2011, 1, 2), "F", "", "",
                 "N1 1AA")  # fmt: skip
     assert index.match(again)[0].band == Band.AUTO
+
+
+def test_search_by_part_of_a_name_an_outward_code_or_a_year(
+    model: Model, background: list[Rec]
+) -> None:
+    kath = Rec("kath", "GP", "Katherine", "Smith-Jones", (), date(2014, 3, 9), "F", "",
+               "5 Mill Lane", "E8 1AA")  # fmt: skip
+    late = Rec("late", "HOSP", "Kathleen", "Smithson", (), date(2014, 5, 1), "F", "", "",
+               "E8 3DE")  # fmt: skip
+    built = PersonIndex(model.for_population(len(background)))
+    built.add_many([*background, kath], [f"person-{k}" for k in range(len(background) + 1)])
+    built.add(late, "person-late")  # after the build: found by scanning, until the next one
+    added = PersonIndex(model)  # never built: every record is recent
+    for k, record in enumerate([*background[:300], kath, late]):
+        added.add(record, f"person-{k}")
+    for index, records in ((built, background), (added, background[:300])):
+        found = {c.record_id for c in index.search(Query(given_name="Kath", family_name="Smi"))}
+        assert found == {"kath", "late"}  # nobody else's names begin so
+        in_e8 = index.search(Query(postcode="E8 "), limit=100, by_person=False)
+        there = {r.id for r in records if r.postcode.startswith("E8 ")} | {"kath", "late"}
+        assert {c.record_id for c in in_e8} == there
+        [district] = [e for e in in_e8[0].explanation if e.comparison == "postcode"]
+        assert (district.level, district.value_a) == ("in the postcode district asked", "E8")
+        assert district.weight > 0
+        born = index.search(Query(family_name="Smith-Jones", year_of_birth=2014))
+        assert born[0].record_id == "kath"
+        [year] = [e for e in born[0].explanation if e.comparison == "date_of_birth"]
+        assert (year.level, year.value_a) == ("born in the year asked", "2014")
+        alone = index.search(Query(given_name="Katherine"), limit=3, by_person=False)
+        assert alone[0].record_id == "kath"
+        assert len(alone) <= 3
+    # At ingest nothing partial is used: a record is matched on what it holds.
+    assert not built.match(Rec("x", "GP", given_name="Kath", family_name="Smi"))

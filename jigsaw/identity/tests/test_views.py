@@ -203,6 +203,20 @@ def test_search_ranks_people_and_says_how_likely_and_why(world):
     assert str(world.people["peter"]) in searched.person_ids
 
 
+def test_the_page_finds_people_from_part_of_what_is_known(world):
+    client = as_(world, "mash")
+    # The first letters of both names.
+    text = body(search(client, given_name="Pet", family_name="Smi"))
+    assert "Peter Smith" in text
+    assert "Tracey Smith" not in text
+    assert "Family name Smi Smith Begins with what was asked None" in text
+    # A given name alone, and an outward postcode with a family name.
+    assert "Anna Jones" in body(search(client, given_name="Anna"))
+    text = body(search(client, family_name="Smith", postcode="n17"))
+    assert "Peter Smith" in text
+    assert "Postcode N17 N17 6AB In the postcode district asked For (+" in text
+
+
 def test_an_nhs_number_search_says_whether_it_agreed_never_the_number_held(world):
     response = search(as_(world, "mash"), nhs_number="943 476 5005")
     text = body(response)
