@@ -3,8 +3,9 @@
 Need-to-know and audit live in selectors; a view that reaches the database itself bypasses
 both. Guarded: every `views.py` and `api.py`, and every module of a `views/` package. Refused
 in them: a model's managers (`.objects`, `._default_manager`, `._base_manager`), raw SQL
-(`.raw(…)`, a database cursor) and the shortcuts that query a model they are handed
-(`get_object_or_404`, `get_list_or_404`).
+(`.raw(…)`, a database cursor), the shortcuts that query a model they are handed
+(`get_object_or_404`, `get_list_or_404`), and the query methods only a queryset has, which is
+how a related manager (`item.decisions.order_by(…)`) reads round a selector.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1] / "jigsaw"
 GUARDED_FILES = ("views.py", "api.py")
 MANAGERS = {"objects", "_default_manager", "_base_manager"}
+QUERIES = ("filter", "exclude", "order_by", "select_related", "prefetch_related", "values_list",
+           "annotate", "aggregate", "in_bulk", "extra")  # fmt: skip
 CALLS = {
     "raw": "runs raw SQL",
     "cursor": "opens a database cursor",
     "get_object_or_404": "queries a model",
     "get_list_or_404": "queries a model",
+    **dict.fromkeys(QUERIES, "queries the database"),
 }
 
 

@@ -313,6 +313,13 @@ def review_item_get(*, item_id: int | str, user: Any, act: bool = False) -> Revi
     return item
 
 
+def review_item_decision(*, item: ReviewItem) -> Decision | None:
+    """The decision that resolved a review item, if any. Only for an item `review_item_get` has
+    just opened to the user: the decision is about the same two records, so reading it adds
+    nothing to that check (and needs no audit entry of its own)."""
+    return item.decisions.order_by("id").first()
+
+
 # --- what a person looks like ----------------------------------------------------------------
 
 

@@ -43,6 +43,7 @@ from jigsaw.identity.selectors import (
     person_get,
     person_search,
     record_person,
+    review_item_decision,
     review_item_get,
 )
 from jigsaw.identity.selectors import review_queue as open_review_items
@@ -544,9 +545,7 @@ def _review_page(item: ReviewItem, user: Any) -> ReviewPage:
     b = next((r for r in view_b.records if r.record_id == item.record_b_id), None)
     if a is None or b is None:
         raise Http404("a record of this pair is not open to you")
-    # The item was checked open to the user just before: the decision on it is about the same
-    # two records, so reading it through the item adds nothing beyond that check.
-    decided = item.decisions.order_by("id").first()
+    decided = review_item_decision(item=item)  # the item was checked open to the user above
     return ReviewPage(item, a, b, view_a, view_b, decided)
 
 
@@ -680,7 +679,7 @@ def _decide(request: HttpRequest, page: ReviewPage, *, same: bool, reason: str) 
         )
     except DecisionConflict as exc:
         # Decided by someone else between this page's look and the write.
-        decided = item.decisions.order_by("id").first()
+        decided = review_item_decision(item=item)
         if decided is not None:
             return Outcome(status=409, decided=decided)
         return Outcome(problem=_sentence(str(exc)), status=409)

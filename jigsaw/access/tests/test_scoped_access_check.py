@@ -77,6 +77,9 @@ def test_objects_in_a_views_package_fails_the_build(check: ModuleType, project, 
         ("connection.cursor()", "opens a database cursor (cursor)"),
         ("connections['default'].cursor()", "opens a database cursor (cursor)"),
         ("get_object_or_404(Flag, pk=1)", "queries a model (get_object_or_404)"),
+        # A related manager is no model's `.objects`, but its queries give it away.
+        ("item.decisions.order_by('id').first()", "queries the database (order_by)"),
+        ("person.links.filter(record=1)", "queries the database (filter)"),
     ],
 )
 def test_every_way_round_a_selector_is_refused(
