@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,10 +17,12 @@ import numpy as np
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
+from django.db.models import Min
 
 from jigsaw.identity.matching import Band, Candidate, Contribution, Model, Rec, Thresholds, link
 from jigsaw.identity.matching.cluster import Evidence
 from jigsaw.identity.matching.comparisons import C_DOB, C_NHS, D_EXACT, D_SWAPPED
+from jigsaw.identity.matching.engine import Table
 from jigsaw.identity.matching.engine import evidence_of as _evidence_of_norm
 from jigsaw.identity.matching.normalise import normalise
 from jigsaw.identity.matching.search import PersonIndex
@@ -563,3 +565,117 @@ def assign_persons(
             else:
                 out[r] = home
     return out
+
+
+# --- when a first link became knowable ---------------------------------------------------------
+
+
+def _histories(record_ids: Iterable[int]) -> dict[int, list[Current]]:
+    """Every version of the records that have more than one, oldest first."""
+    ids = sorted(set(record_ids))
+    many: set[int] = set()
+    for start in range(0, len(ids), CHUNK):
+        many.update(
+            PersonVersion.objects.filter(record_id__in=ids[start : start + CHUNK], version__gt=1)
+            .values_list("record_id", flat=True)
+            .distinct()
+        )
+    out: dict[int, list[Current]] = defaultdict(list)
+    wanted = sorted(many)
+    for start in range(0, len(wanted), CHUNK):
+        for row in (
+            PersonVersion.objects.filter(record_id__in=wanted[start : start + CHUNK])
+            .order_by("record_id", "version")
+            .values_list(*_VERSION_FIELDS)
+        ):
+            out[row[1]].append(_current_of(row))
+    return dict(out)
+
+
+def _as_of(history: list[Current], at: datetime) -> Current | None:
+    held = None
+    for version in history:
+        if version.recorded_at > at:
+            break
+        held = version
+    return held
+
+
+def backdate_first_links(
+    new_links: list[Link], first_time: set[int], model: Model, currents: Mapping[int, Current]
+) -> int:
+    """Move back the `known_from` of links that place a record for the first time, to the first
+    moment the records' versions then held justified them; returns how many moved.
+
+    A record linked once its whole history is stored (a bulk load, or a batch carrying several
+    versions) is matched on its latest version, so the link would otherwise be knowable only
+    from that version's `recorded_at`, and "as known on" any earlier date would show the
+    record on its own although live linking would have placed it. So:
+    - a match holds from the earliest moment at which the two records' versions as then
+      recorded agree on NHS number and date of birth or score in the automatic band (if none
+      does, from the latest versions, as before);
+    - the record that founds a person (a new person's record, or the earliest of the records a
+      pass puts on a person nobody else was on before) is that person from its first version.
+    `currents` holds the latest version of records at hand; others are read."""
+    placing = [made for made in new_links if made.record_id in first_time]
+    if not placing:
+        return 0
+    involved = {made.record_id for made in placing} | {
+        made.matched_record_id for made in placing if made.matched_record_id is not None
+    }
+    histories = _histories(involved)
+    missing = {r for r in involved if r not in histories and r not in currents}
+    found = current_records(missing) if missing else {}
+    for r in involved - histories.keys():
+        histories[r] = [currents[r] if r in currents else found[r]]
+    before = {id(made): made.known_from for made in placing}
+    pairs: list[tuple[Link, datetime, Current, Current]] = []
+    for made in placing:
+        own = histories[made.record_id]
+        if made.matched_record_id is None:
+            made.known_from = min(made.known_from, own[0].recorded_at)
+            continue
+        other = histories[made.matched_record_id]
+        start = max(own[0].recorded_at, other[0].recorded_at)
+        for at in sorted({v.recorded_at for v in own + other if v.recorded_at > start} | {start}):
+            if at >= made.known_from:
+                break
+            a, b = _as_of(own, at), _as_of(other, at)
+            assert a is not None  # both records exist from `start`
+            assert b is not None
+            pairs.append((made, at, a, b))
+    if pairs:
+        table = Table.build(
+            [a.rec for _m, _at, a, _b in pairs] + [b.rec for _m, _at, _a, b in pairs]
+        )
+        n = len(pairs)
+        left = np.arange(n)
+        levels = table.comparator.levels(table.columns, left, table.columns, left + n)
+        bands = model.bands(levels, model.weights(levels))
+        det = (levels[:, C_NHS] == 1) & np.isin(levels[:, C_DOB], (D_EXACT, D_SWAPPED))
+        done: set[int] = set()
+        for k, (made, at, _a, _b) in enumerate(pairs):
+            # Each link's moments come in time order: the first that holds is the earliest.
+            if id(made) in done or not (det[k] or bands[k] == Band.AUTO.value):
+                continue
+            done.add(id(made))
+            made.known_from = at
+    # Founders: per person, the placed record first recorded, unless the person already held
+    # a record from no later than that.
+    by_person: dict[int, list[Link]] = defaultdict(list)
+    for made in placing:
+        by_person[made.person_id].append(made)
+    held_from = dict(
+        Link.objects.filter(person_id__in=list(by_person))
+        .exclude(record_id__in=[made.record_id for made in placing])
+        .values("person_id")
+        .annotate(first=Min("known_from"))
+        .values_list("person_id", "first")
+    )
+    for person, made_here in by_person.items():
+        founder = min(made_here, key=lambda m: (histories[m.record_id][0].recorded_at, m.record_id))
+        first = histories[founder.record_id][0].recorded_at
+        held = held_from.get(person)
+        if first < founder.known_from and (held is None or first < held):
+            founder.known_from = first
+    return sum(made.known_from != before[id(made)] for made in placing)

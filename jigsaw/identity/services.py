@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections import defaultdict
+from collections import ChainMap, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -40,6 +40,7 @@ from jigsaw.identity.linking import (
     LinkState,
     apart_pairs,
     assign_persons,
+    backdate_first_links,
     batch_link,
     candidate_record,
     confirmed_together,
@@ -352,6 +353,12 @@ def _link_each(
                     raised_at=now,
                 )
             )
+    backdate_first_links(
+        new_links,
+        {r for r in needing if r not in links},
+        stored.model,
+        ChainMap(currents, s.current),
+    )
     Link.objects.bulk_create(new_links)
     # The index already has these persons; reading the links back marks them as uncommitted,
     # so a rollback is noticed by the next refresh.
@@ -459,6 +466,7 @@ def _link_batch(report: LinkReport, stored: Any, *, movable: set[int] | None) ->
         )
         report.links[str(method)] += 1
         report.moved += current is not None and changed
+    backdate_first_links(new_links, {r for r in may_move if r not in now_person}, model, records)
     Link.objects.bulk_create(new_links, batch_size=CHUNK)
     final = {**now_person, **{link.record_id: link.person_id for link in new_links}}
     seen_pairs = _existing_review_pairs(None)

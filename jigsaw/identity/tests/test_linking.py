@@ -244,6 +244,67 @@ def test_a_link_known_only_later_is_not_used_for_an_earlier_chronology() -> None
     ]
 
 
+def _school_history(first: dict[str, Any]) -> list[Any]:
+    """The GP's child, and a school record whose whole history (January, then a move in May)
+    arrives in one batch, with an absence in March."""
+    return [
+        *AGENCIES,
+        person("GP", "G1", "Amara", "Okafor", "2005-05-14", sex="F", **home()),
+        EventObj(agency="GP", event_id="GP-E", occurred_at="2007-02-01T10:00:00Z",
+                 recorded_at="2007-02-01T11:00:00Z",
+                 subjects=[{"local_id": "G1", "role": "child"}]),
+        person("SCH", "S1", **first, sex="F", recorded_at="2007-01-10T09:00:00Z"),
+        person("SCH", "S1", "Amara", "Okafor", "2005-05-14", sex="F",
+               recorded_at="2007-05-01T09:00:00Z", **home("3 New Road", "N17 6AD")),
+        EventObj(agency="SCH", event_id="SCH-E", occurred_at="2007-03-01T10:00:00Z",
+                 recorded_at="2007-03-01T11:00:00Z", type="school_absence",
+                 details={"sessions_missed": 3}, subjects=[{"local_id": "S1", "role": "child"}]),
+    ]  # fmt: skip
+
+
+def _gp_chronology(when: str) -> list[str]:
+    return [e.event_id for e in record_chronology(agency="GP", local_id="G1", as_of=at(when))]
+
+
+def test_a_history_sent_at_once_is_linked_from_the_first_version_that_matched(
+    linking_mode: str,
+) -> None:
+    # Live, the school's January record would have been linked when it came; a bulk load of
+    # the same history must give the same answer for March, not only from May.
+    send(*_school_history({"given": "Amara", "family": "Okafor", "dob": "2005-05-14", **home()}))
+    assert person_of("SCH:S1") == person_of("GP:G1")
+    link = Link.objects.filter(record_id=record_id("SCH:S1")).latest("id")
+    assert link.known_from == parse_instant("2007-01-10T09:00:00Z", end_of_day=False)
+    assert _gp_chronology("2007-03-02") == ["GP-E", "SCH-E"]
+    # The GP's own record, a person from its one version, is unchanged.
+    gp = Link.objects.filter(record_id=record_id("GP:G1")).latest("id")
+    assert gp.known_from == parse_instant("2007-01-01T10:00:00Z", end_of_day=False)
+
+
+def test_a_history_sent_at_once_is_linked_only_from_the_version_that_matched(
+    linking_mode: str,
+) -> None:
+    # In January the school knew the child by another name and birthday: nothing matched then.
+    send(*_school_history({"given": "Zara", "family": "Nowak", "dob": "2002-01-01"}))
+    assert person_of("SCH:S1") == person_of("GP:G1")
+    link = Link.objects.filter(record_id=record_id("SCH:S1")).latest("id")
+    assert link.known_from == parse_instant("2007-05-01T09:00:00Z", end_of_day=False)
+    assert _gp_chronology("2007-04-30") == ["GP-E"]
+    assert _gp_chronology("2007-05-01") == ["GP-E", "SCH-E"]
+
+
+def test_a_new_persons_record_is_that_person_from_its_first_version(linking_mode: str) -> None:
+    send(
+        *AGENCIES,
+        person("POL", "P1", "Dritan", "Hoxha", "1980-03-03", recorded_at="2007-01-05T09:00:00Z"),
+        person("POL", "P1", "Dritan", "Hoxha", "1980-03-03", recorded_at="2007-04-05T09:00:00Z",
+               **home("9 Lime Grove", "N15 3HS")),
+    )  # fmt: skip
+    link = Link.objects.filter(record_id=record_id("POL:P1")).latest("id")
+    assert link.method == LinkMethod.NEW
+    assert link.known_from == parse_instant("2007-01-05T09:00:00Z", end_of_day=False)
+
+
 def test_a_record_not_matched_well_enough_goes_to_review_and_gets_its_own_person() -> None:
     send(
         *AGENCIES,
