@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed
 GOVUK := node_modules/govuk-frontend/dist/govuk
 STATIC := jigsaw/static/govuk
 DEMO_CHILDREN ?= 2000
+# Test processes: one per core (pytest-xdist); each test file runs whole in one of them.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 .PHONY: setup python assets browser demo test test-python test-postgres lint bench clean
 
@@ -60,11 +63,11 @@ lint: python
 test: setup browser lint test-python
 
 test-python: setup browser
-	$(BIN)/pytest -q
+	$(PYTEST)
 
 ## test-postgres: the suite against the local PostgreSQL
 test-postgres: setup browser
-	DATABASE_URL=$${POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q
+	DATABASE_URL=$${POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test} $(PYTEST)
 
 ## bench: benchmarks; results in benchmarks/results/
 bench: setup  ## ONLY=ingest,linkage,search picks some

@@ -15,6 +15,8 @@ import hashlib
 import hmac
 import os
 import re
+import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -22,7 +24,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -139,29 +141,71 @@ def _add_user(jigsaw: str, username: str, env: dict[str, str], cwd: Path) -> Acc
 
 
 @pytest.fixture(scope="session")
-def jigsaw_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def jigsaw_server(
+    tmp_path_factory: pytest.TempPathFactory, system_template: _Template
+) -> Iterator[Server]:
     """`jigsaw serve` on a free port, on a database holding the system-test records."""
-    yield from serve(tmp_path_factory)
+    yield from serve(tmp_path_factory, system_template)
 
 
-def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server of one's own: a module whose tests change what the others count overrides
-    `jigsaw_server` with a module-scoped fixture that yields from this."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's Chromium is not installed (make browser)")
-    if not (ROOT / "jigsaw" / "static" / "govuk" / "jigsaw.css").exists():
-        pytest.fail("the front-end assets are not built (make assets)")
-    workdir = tmp_path_factory.mktemp("jigsaw-server")
-    bin_dir = Path(sys.executable).parent
-    env = {
+@dataclass
+class _Template:
+    """The system-test database, built once (migrate, ingest, staff) and copied for each server:
+    a SQLite file, or a PostgreSQL database used as a template."""
+
+    database_url: str
+    accounts: list[Account]
+    new_starter: Account
+
+
+_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def _server_env(database_url: str, workdir: Path) -> dict[str, str]:
+    return {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "DATABASE_URL": database_url,
         "DJANGO_SETTINGS_MODULE": "jigsaw.config.settings.base",
         "JIGSAW_DEBUG": "1",  # runserver serves the static files only when debugging
         "JIGSAW_STATIC_ROOT": str(workdir / "static"),
         "PYTHONUNBUFFERED": "1",
     }
-    jigsaw = str(bin_dir / "jigsaw")
+
+
+def _postgres(sql: str) -> None:
+    """Run one statement on the server the test run uses (as its maintenance database)."""
+    import psycopg
+
+    admin = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _database_name(kind: str) -> str:
+    # Unique, as parallel test processes each build their own.
+    return f"jigsaw_browser_{kind}_{secrets.token_hex(6)}"
+
+
+@pytest.fixture(scope="session")
+def system_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Template]:
+    """The system-test database, built once for the test process."""
+    template = _template(tmp_path_factory)
+    yield template
+    if _POSTGRES:
+        _postgres(f'DROP DATABASE IF EXISTS "{template.database_url.rsplit("/", 1)[1]}"')
+
+
+def _template(tmp_path_factory: pytest.TempPathFactory) -> _Template:
+    workdir = tmp_path_factory.mktemp("jigsaw-template")
+    if _POSTGRES:
+        name = _database_name("template")
+        _postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _postgres(f'CREATE DATABASE "{name}"')
+        url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{name}"
+    else:
+        url = f"sqlite:///{workdir / 'db.sqlite3'}"
+    env = _server_env(url, workdir)
+    jigsaw = str(Path(sys.executable).parent / "jigsaw")
     _run([jigsaw, "migrate", "--verbosity", "0"], env, workdir)
     _run(
         [jigsaw, "ingest", str(DATA / "records.jsonl"), str(DATA / "corrections.jsonl")],
@@ -181,21 +225,53 @@ def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     _run([sys.executable, str(ROOT / "manage.py"), "shell", "-c", known], env, workdir)
     for account in accounts[:-1]:
         account.password = PASSWORD
+    return _Template(url, accounts[:-1], accounts[-1])
 
+
+def serve(tmp_path_factory: pytest.TempPathFactory, template: Any) -> Iterator[Server]:
+    """A server of one's own, on a fresh copy of the system-test database (on PostgreSQL when
+    the test run is): a module whose tests change what the others count overrides
+    `jigsaw_server` with a module-scoped fixture that yields from this."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's Chromium is not installed (make browser)")
+    if not (ROOT / "jigsaw" / "static" / "govuk" / "jigsaw.css").exists():
+        pytest.fail("the front-end assets are not built (make assets)")
+    workdir = tmp_path_factory.mktemp("jigsaw-server")
+    if _POSTGRES:
+        name = _database_name("server")
+        template_name = template.database_url.rsplit("/", 1)[1]
+        _postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _postgres(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
+        url = template.database_url.rsplit("/", 1)[0] + f"/{name}"
+    else:
+        source = Path(template.database_url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            if Path(f"{source}{suffix}").exists():
+                shutil.copyfile(f"{source}{suffix}", workdir / f"db.sqlite3{suffix}")
+        url = f"sqlite:///{workdir / 'db.sqlite3'}"
+    env = _server_env(url, workdir)
+    # Each server's database remembers its own used codes: its accounts start afresh.
+    accounts = [replace(a, last_step=-1) for a in template.accounts]
     port = _free_port()
     log = workdir / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [jigsaw, "serve", "--port", str(port)],
+            [str(Path(sys.executable).parent / "jigsaw"), "serve", "--port", str(port)],
             env=env,
             cwd=workdir,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
+    url_served = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(f"{url}/sign-in", process, log)
-        yield Server(url, accounts[:-1], accounts[-1], env=env, workdir=workdir)
+        _wait_until_up(f"{url_served}/sign-in", process, log)
+        yield Server(
+            url_served,
+            accounts,
+            replace(template.new_starter, last_step=-1),
+            env=env,
+            workdir=workdir,
+        )
     finally:
         process.terminate()
         try:
@@ -203,10 +279,15 @@ def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if _POSTGRES:
+            _postgres(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    """Headless Chromium for one module: Playwright's sync API runs an event loop in this thread
+    while it is open, and Django refuses database work in a thread with a running loop, so it is
+    closed before the process goes on to other tests."""
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():

@@ -26,10 +26,10 @@ UK = ZoneInfo("Europe/London")
 
 
 @pytest.fixture(scope="module")
-def jigsaw_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def jigsaw_server(tmp_path_factory: pytest.TempPathFactory, system_template: Any) -> Iterator[Any]:
     """A server for this module only: its visits and flags would change what other modules
     count on the shared one."""
-    yield from serve(tmp_path_factory)
+    yield from serve(tmp_path_factory, system_template)
 
 
 # Team A (the staff who sign in) holds Amara's case (born May 2021, so well over two). Ten days

@@ -4,11 +4,23 @@ adults it is about (one found by searching, one recorded new after a search)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import serve
+
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def jigsaw_server(tmp_path_factory: pytest.TempPathFactory, system_template: Any) -> Iterator[Any]:
+    """A server for this module only: the people it records at the front door would change
+    what other modules count on the shared one."""
+    yield from serve(tmp_path_factory, system_template)
+
 
 # The server's accounts are Team A's social workers: the front door needs one of its own.
 MASH_USERNAME = "mo.ahmed"

@@ -32,8 +32,8 @@ UK = ZoneInfo("Europe/London")
 
 
 @pytest.fixture(scope="module")
-def jigsaw_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    yield from serve(tmp_path_factory)
+def jigsaw_server(tmp_path_factory: pytest.TempPathFactory, system_template: Any) -> Iterator[Any]:
+    yield from serve(tmp_path_factory, system_template)
 
 
 # Team A (the social workers who sign in) holds Amara's case; last night the police were called

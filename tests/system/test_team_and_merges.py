@@ -23,8 +23,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def jigsaw_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    yield from serve(tmp_path_factory)
+def jigsaw_server(tmp_path_factory: pytest.TempPathFactory, system_template: Any) -> Iterator[Any]:
+    yield from serve(tmp_path_factory, system_template)
 
 
 # Team A holds Amara's case. A month ago a conference put her on a plan and nobody has visited
