@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -76,6 +77,31 @@ def _who(user: Any) -> tuple[int | None, str, str]:
     return user.pk, user.get_username(), profile.role if profile else ""
 
 
+# Entries held back to be written together (`audit_together`), or None when each is written at
+# once.
+_held: ContextVar[list[AuditEntry] | None] = ContextVar("audit_held", default=None)
+
+
+@contextmanager
+def audit_together() -> Iterator[None]:
+    """Within: reads (`audit_record(..., hold=True)`) are kept and appended together on leaving,
+    in one transaction and one take of the chain's lock, instead of one each: a page that shows
+    a child's record, chronology, household and flags writes four entries in one go. Each keeps
+    the moment it was made. Written on leaving whatever happens, so a page that fails half-way
+    still leaves what it read on the record."""
+    if _held.get() is not None:  # inside another: the outer one writes
+        yield
+        return
+    token = _held.set([])
+    try:
+        yield
+    finally:
+        held = _held.get() or []
+        _held.reset(token)
+        if held:
+            _append(held)
+
+
 def audit_record(
     *,
     action: str,
@@ -89,43 +115,67 @@ def audit_record(
     basis: str = "",
     reason: str = "",
     detail: Mapping[str, Any] | None = None,
+    hold: bool = False,
 ) -> AuditEntry:
-    """Append one entry. `username` names someone not signed in (a failed sign-in)."""
+    """Append one entry. `username` names someone not signed in (a failed sign-in). `hold`: a
+    read, which within `audit_together` may wait to be written with the others (the entry
+    returned then has no sequence number yet)."""
     user_id, known_name, known_role = _who(user)
-    people = sorted({str(p) for p in person_ids})
     token = current_token.get()
     if token is not None and not basis:
         basis = "token"
     details = dict(detail or {})
     if token is not None:
         details.setdefault("token", f"{token.agency_code} {token.prefix}")
+    entry = AuditEntry(
+        at=clock.now(),
+        user_id=user_id,
+        username=known_name or username,
+        role=role or known_role,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        person_ids=sorted({str(p) for p in person_ids}),
+        record_ids=sorted({int(r) for r in record_ids}),
+        basis=basis,
+        reason=reason,
+        # Hash what the database will give back: JSON round-trips, datetimes to microseconds.
+        detail=json.loads(json.dumps(details, default=str)),
+    )
+    held = _held.get()
+    if hold and held is not None:
+        held.append(entry)
+        return entry
+    _append([entry])
+    return entry
+
+
+def _append(entries: list[AuditEntry]) -> None:
+    """Chain the entries onto the tail, in order, in one transaction."""
     with transaction.atomic():
         _lock_chain()
         tail = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
-        seq, prev_hash = (tail[0] + 1, tail[1]) if tail else (1, GENESIS)
-        entry = AuditEntry(
-            seq=seq,
-            at=clock.now(),
-            user_id=user_id,
-            username=known_name or username,
-            role=role or known_role,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            person_ids=people,
-            record_ids=sorted({int(r) for r in record_ids}),
-            basis=basis,
-            reason=reason,
-            detail=details,
-            prev_hash=prev_hash,
-        )
-        # Hash what the database will give back: JSON round-trips, datetimes to microseconds.
-        entry.detail = json.loads(json.dumps(entry.detail, default=str))
-        entry.hash = entry_hash(entry)
-        entry.save()
+        seq, prev_hash = (tail[0], tail[1]) if tail else (0, GENESIS)
+        for entry in entries:
+            seq += 1
+            entry.seq, entry.prev_hash = seq, prev_hash
+            entry.hash = prev_hash = entry_hash(entry)
+        if len(entries) == 1:
+            entries[0].save()
+        else:
+            AuditEntry.objects.bulk_create(entries)
+            if entries[0].pk is None:  # a database that does not give the ids back
+                ids = dict(
+                    AuditEntry.objects.filter(seq__gte=entries[0].seq).values_list("seq", "pk")
+                )
+                for entry in entries:
+                    entry.pk = ids[entry.seq]
         # An ingest's entry can name a whole local authority: COPY / executemany, not the ORM.
-        append_rows(AuditPerson, ("entry", "person_id"), [(entry.pk, p) for p in people])
-    return entry
+        append_rows(
+            AuditPerson,
+            ("entry", "person_id"),
+            [(entry.pk, p) for entry in entries for p in entry.person_ids],
+        )
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 
-from jigsaw.access.audit import audit_record
+from jigsaw.access.audit import audit_record, audit_together
 from jigsaw.access.models import AuditEntry, BreakGlass, StaffProfile, Team
 from jigsaw.access.roles import RoleRules, Scope, rules_for
 from jigsaw.casework.selectors import allocation_of, persons_allocated_to, persons_in_triage
@@ -147,7 +147,8 @@ def resolved_once(viewer: Viewer) -> Iterator[datetime]:
         return
     memo[_INSTANT] = clock.now()
     try:
-        yield memo[_INSTANT]
+        with audit_together():  # the page's reads, written in one go
+            yield memo[_INSTANT]
     finally:
         memo.clear()
 
@@ -444,6 +445,8 @@ def audit_read(
         basis=bases[0] if len(bases) == 1 else ("mixed" if bases else ""),
         reason="; ".join(reasons),
         detail=extra,
+        # A write's entry goes with the write, in its transaction; reads may wait for the page.
+        hold=action == AuditEntry.Action.READ,
         **_who(viewer),
     )
 

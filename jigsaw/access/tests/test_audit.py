@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from jigsaw.access.audit import GENESIS, audit_record, audit_verify, entry_hash
+from jigsaw.access.audit import GENESIS, audit_record, audit_together, audit_verify, entry_hash
 from jigsaw.access.models import AuditEntry, AuditPerson
 from jigsaw.access.presenters import audit_line
 from jigsaw.access.roles import Role
@@ -319,3 +319,47 @@ def test_api_token_use_is_audited(client) -> None:
 
     used = AuditEntry.objects.get(action="token_used")
     assert (used.object_id, used.basis) == (issued.token.prefix, "token")
+
+
+def held_read(user, n: int) -> AuditEntry:
+    return audit_record(
+        action=AuditEntry.Action.READ,
+        user=user,
+        object_type="chronology",
+        object_id=f"P{n}",
+        person_ids=[f"P{n}", f"Q{n}"],
+        hold=True,
+    )
+
+
+def test_a_pages_reads_are_written_together_when_it_is_done(worker, clock) -> None:
+    three_reads(worker)  # an earlier tail to chain onto
+    with audit_together():
+        first = held_read(worker, 1)
+        clock.advance(seconds=1)
+        second = held_read(worker, 2)
+        # Nothing is written until the page is done...
+        assert AuditEntry.objects.count() == 3
+        # ...but an entry not held back (a write) goes at once, in its own place in the chain.
+        write = audit_record(action=AuditEntry.Action.WRITE, user=worker, object_type="visit")
+        assert write.seq == 4
+    entries = list(AuditEntry.objects.filter(seq__gt=4).order_by("seq"))
+    assert [(e.object_id, e.seq) for e in entries] == [("P1", 5), ("P2", 6)]
+    assert entries[0].prev_hash == write.hash
+    assert (entries[0].at, entries[1].at) == (first.at, second.at)  # each keeps its moment
+    assert sorted(
+        AuditPerson.objects.filter(entry__in=entries).values_list("entry__seq", "person_id")
+    ) == [(5, "P1"), (5, "Q1"), (6, "P2"), (6, "Q2")]
+    assert audit_verify().broken_seq is None
+
+
+def test_held_reads_are_written_even_when_the_page_fails(worker) -> None:
+    with pytest.raises(RuntimeError), audit_together():
+        held_read(worker, 1)
+        raise RuntimeError("the page broke after reading")
+    assert list(AuditEntry.objects.values_list("object_id", flat=True)) == ["P1"]
+
+
+def test_held_reads_outside_a_page_are_written_at_once(worker) -> None:
+    entry = held_read(worker, 1)
+    assert AuditEntry.objects.get(seq=1).hash == entry.hash
