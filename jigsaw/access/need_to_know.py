@@ -24,7 +24,12 @@ from django.db.models import Exists, OuterRef
 from jigsaw.access.audit import audit_record, audit_together
 from jigsaw.access.models import AuditEntry, BreakGlass, StaffProfile, Team
 from jigsaw.access.roles import RoleRules, Scope, rules_for
-from jigsaw.casework.selectors import allocation_of, persons_allocated_to, persons_in_triage
+from jigsaw.casework.selectors import (
+    allocation_of,
+    persons_allocated_to,
+    persons_held,
+    persons_in_triage,
+)
 from jigsaw.core.clock import clock
 from jigsaw.identity.models import Link
 from jigsaw.records.exchange import RESTRICTIONS as EXCHANGE_RESTRICTIONS
@@ -366,11 +371,12 @@ def _person_scope(viewer: Viewer, now: datetime) -> PersonScope:
     scope = rules.scope
     if scope in (Scope.ALLOCATED, Scope.TEAMS):
         assert viewer.user is not None
-        mine = persons_allocated_to(worker_id=viewer.user.pk, at=now)
-        own_team = (
-            persons_allocated_to(team_ids=[viewer.team_id], at=now) if viewer.team_id else set()
+        mine, own_team, managed = persons_held(
+            worker_id=viewer.user.pk,
+            team_id=viewer.team_id,
+            managed_team_ids=viewer.managed_team_ids,
+            at=now,
         )
-        managed = persons_allocated_to(team_ids=viewer.managed_team_ids, at=now)
         for pid in connected_persons(mine | own_team | managed, at=now):
             people[pid] = _full(pid, Basis.CONNECTED, rules)
         for pid in own_team:

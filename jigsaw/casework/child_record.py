@@ -59,7 +59,6 @@ from jigsaw.identity.selectors import (
 from jigsaw.identity.services import NotFound
 from jigsaw.records.models import (
     AgencyVersion,
-    Event,
     EventVersion,
     PersonRecord,
     PersonVersion,
@@ -845,32 +844,18 @@ def _record_ids(refs: set[str]) -> list[int]:
     )
 
 
-def _events(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    wanted = set(pairs)
-    if not wanted:
-        return {}
-    return {
-        (code, event_id): pk
-        for pk, code, event_id in Event.objects.filter(
-            agency__code__in={a for a, _ in wanted}, event_id__in={e for _, e in wanted}
-        ).values_list("pk", "agency__code", "event_id")
-        if (code, event_id) in wanted
-    }
-
-
 def _marks(
     person_id: int, entries: list[ChronologyEntry]
 ) -> dict[tuple[str, str], tuple[Mark | None, int]]:
-    """(agency, event id) → the latest mark on it for this child, and that mark's id."""
-    events = _events((e.agency, e.event_id) for e in entries)
-    by_pk = {pk: key for key, pk in events.items()}
+    """(agency, event id) → the latest mark on it for this child, and that mark's id. A child's
+    marks are few: all of them are read, and those on the entries shown kept."""
+    by_pk = {e.stored_id: (e.agency, e.event_id) for e in entries}
     latest: dict[int, Significance] = {}
     for row in (
-        Significance.objects.filter(person_id=person_id, event_id__in=list(by_pk))
-        .select_related("marked_by")
-        .order_by("id")
+        Significance.objects.filter(person_id=person_id).select_related("marked_by").order_by("id")
     ):
-        latest[row.event_id] = row
+        if row.event_id in by_pk:
+            latest[row.event_id] = row
     return {by_pk[event]: (_mark(row), row.pk) for event, row in latest.items()}
 
 

@@ -113,6 +113,14 @@ def _converted(row: Sequence[Any], converters: list[tuple[int, Callable[[Any], A
     return out
 
 
+def in_clause(column: str, values: Sequence[Any]) -> tuple[str, Any]:
+    """SQL for "`column` is one of `values`" with its one parameter: an array on PostgreSQL,
+    JSON on SQLite (per-value parameters cost more than the query for thousands of values)."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", list(values)
+    return f"{column} IN (SELECT value FROM json_each(%s))", orjson.dumps(list(values)).decode()
+
+
 def select_in(
     model: type[models.Model],
     columns: Sequence[str],
@@ -132,13 +140,9 @@ def select_in(
     names = ", ".join(quote(str(_field(model, c).column)) for c in columns)
     conditions = [f"{quote(str(_field(model, k).column))} = %s" for k in where]
     params: list[Any] = list(where.values())
-    target = quote(str(_field(model, column).column))
-    if connection.vendor == "postgresql":
-        conditions.append(f"{target} = ANY(%s)")
-        params.append(list(values))
-    else:
-        conditions.append(f"{target} IN (SELECT value FROM json_each(%s))")
-        params.append(orjson.dumps(list(values)).decode())
+    condition, param = in_clause(quote(str(_field(model, column).column)), values)
+    conditions.append(condition)
+    params.append(param)
     sql = f"SELECT {names} FROM {quote(model._meta.db_table)} WHERE {' AND '.join(conditions)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -33,7 +33,7 @@ import orjson
 from django.db import connection
 from django.db.models import Model
 
-from jigsaw.core.bulk import aware_datetime, select_in
+from jigsaw.core.bulk import aware_datetime, in_clause, select_in
 from jigsaw.core.dates import UK, uk_date
 from jigsaw.identity.matching.normalise import address_key
 from jigsaw.identity.models import Link
@@ -444,7 +444,7 @@ class HouseholdRows:
             where = ""
             params: list[Any] = []
         else:
-            named, param = _in("s.record_id", missing)
+            named, param = in_clause("s.record_id", missing)
             where = (
                 f"WHERE v.event_id IN (SELECT w.event_id FROM {_table(EventSubject)} s "
                 f"JOIN {_table(EventVersion)} w ON w.id = s.event_version_id WHERE {named})"
@@ -882,13 +882,6 @@ def _select(
 
 def _table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
-
-
-def _in(column: str, values: Sequence[Any]) -> tuple[str, Any]:
-    """`column` is one of `values`, as one parameter (an array, or JSON for SQLite)."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", list(values)
-    return f"{column} IN (SELECT value FROM json_each(%s))", orjson.dumps(list(values)).decode()
 
 
 def _date(value: Any) -> date | None:

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Count, Max
 
 from jigsaw.access.audit import audit_record
@@ -33,12 +35,14 @@ from jigsaw.access.need_to_know import (
     viewer_of,
 )
 from jigsaw.access.roles import Scope
+from jigsaw.core.bulk import aware_datetime, in_clause
 from jigsaw.core.clock import clock
 from jigsaw.identity.models import Link
 from jigsaw.records.hooks import Related, related_records
 from jigsaw.records.models import (
     Agency,
     AgencyVersion,
+    Event,
     EventSubject,
     EventVersion,
     PersonRecord,
@@ -66,6 +70,7 @@ class ChronologyEntry:
     author_role: str
     subjects: list[tuple[str, str]] = field(default_factory=list)  # (local_id, role)
     record: str = ""  # AGENCY:LOCAL_ID of the record (of those asked about) the event names
+    stored_id: int = 0  # the event's row in the store (what marks on it point to)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +119,10 @@ def person_version_as_of(
     )
 
 
+def _table(model: Any) -> str:
+    return str(connection.ops.quote_name(model._meta.db_table))
+
+
 def records_chronology(
     *, record_ids: list[int], as_of: datetime | None = None
 ) -> list[ChronologyEntry]:
@@ -124,36 +133,48 @@ def records_chronology(
     """
     as_of = as_of or clock.now()
     wanted = set(record_ids)
-    event_ids = set(
-        EventSubject.objects.filter(record_id__in=wanted).values_list(
-            "event_version__event_id", flat=True
-        )
+    if not wanted:
+        return []
+    # Two plain queries, not the ORM: a child's chronology is hundreds of rows on every view,
+    # and building model objects and converting each column cost more than reading them.
+    named, param = in_clause("s.record_id", sorted(wanted))
+    events = (
+        f"SELECT w.event_id FROM {_table(EventSubject)} s "
+        f"JOIN {_table(EventVersion)} w ON w.id = s.event_version_id WHERE {named}"
     )
-    # Plain values, not model objects: a child's chronology is hundreds of rows on every view.
-    latest: dict[int, tuple[Any, ...]] = {}
-    counts: dict[int, int] = {}
-    rows = (
-        EventVersion.objects.filter(event_id__in=event_ids, recorded_at__lte=as_of)
-        .order_by("event_id", "recorded_at", "version")
-        .values_list(
-            "event_id", "pk", "version", "type", "occurred_at", "recorded_at", "details",
-            "narrative", "author_name", "author_role", "event__agency__code", "event__event_id",
+    known = connection.ops.adapt_datetimefield_value(as_of)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT v.event_id, v.id, v.version, v.type, v.occurred_at, v.recorded_at, "
+            "CAST(v.details AS TEXT), v.narrative, v.author_name, v.author_role, a.code, "
+            f"e.event_id FROM {_table(EventVersion)} v "
+            f"JOIN {_table(Event)} e ON e.id = v.event_id "
+            f"JOIN {_table(Agency)} a ON a.id = e.agency_id "
+            f"WHERE v.event_id IN ({events}) AND v.recorded_at <= %s "
+            "ORDER BY v.event_id, v.recorded_at, v.version",
+            [param, known],
         )
-    )  # fmt: skip
-    for row in rows:
-        latest[row[0]] = row
-        counts[row[0]] = counts.get(row[0], 0) + 1
-    subjects: dict[int, list[tuple[int, str, str]]] = {}
-    for version_id, record_id, local_id, role in EventSubject.objects.filter(
-        event_version_id__in=[row[1] for row in latest.values()]
-    ).values_list("event_version_id", "record_id", "record__local_id", "role"):
-        subjects.setdefault(version_id, []).append((record_id, local_id, role))
+        latest: dict[int, tuple[Any, ...]] = {}
+        counts: dict[int, int] = {}
+        for row in cursor.fetchall():
+            latest[row[0]] = row
+            counts[row[0]] = counts.get(row[0], 0) + 1
+        chosen, chosen_param = in_clause("s.event_version_id", [row[1] for row in latest.values()])
+        cursor.execute(
+            f"SELECT s.event_version_id, s.record_id, r.local_id, s.role "
+            f"FROM {_table(EventSubject)} s JOIN {_table(PersonRecord)} r ON r.id = s.record_id "
+            f"WHERE {chosen} ORDER BY s.id",
+            [chosen_param],
+        )
+        subjects: dict[int, list[tuple[int, str, str]]] = {}
+        for version_id, record_id, local_id, role in cursor.fetchall():
+            subjects.setdefault(version_id, []).append((record_id, local_id, role))
     entries = []
     for event_pk, row in latest.items():
         (_, version_pk, version, kind, occurred, recorded, details, narrative, author_name,
          author_role, agency, event_id) = row  # fmt: skip
-        named = subjects.get(version_pk, [])
-        mine = [(local_id, role) for record_id, local_id, role in named if record_id in wanted]
+        named_here = subjects.get(version_pk, [])
+        mine = [(local_id, role) for record_id, local_id, role in named_here if record_id in wanted]
         if not mine:
             continue
         entries.append(
@@ -163,15 +184,16 @@ def records_chronology(
                 version=version,
                 versions_known=counts[event_pk],
                 type=kind,
-                occurred_at=occurred,
-                recorded_at=recorded,
+                occurred_at=aware_datetime(occurred),
+                recorded_at=aware_datetime(recorded),
                 role=mine[0][1],
-                details=details,
+                details=orjson.loads(details) if details else {},
                 narrative=narrative,
                 author_name=author_name,
                 author_role=author_role,
-                subjects=[(local_id, role) for _, local_id, role in named],
+                subjects=[(local_id, role) for _, local_id, role in named_here],
                 record=f"{agency}:{mine[0][0]}",
+                stored_id=event_pk,
             )
         )
     entries.sort(key=lambda e: (e.occurred_at, e.recorded_at, e.agency, e.event_id))

@@ -360,8 +360,12 @@ def _restricted_events(views: list[FlagView]) -> set[tuple[str, str]]:
     if not wanted:
         return set()
     latest: dict[tuple[str, str], Any] = {}
+    # Both parts of the (agency, event id) key, so the lookup uses its index.
     rows = (
-        EventVersion.objects.filter(event__event_id__in={event_id for _, event_id in wanted})
+        EventVersion.objects.filter(
+            event__agency__code__in={agency for agency, _ in wanted},
+            event__event_id__in={event_id for _, event_id in wanted},
+        )
         .order_by("event_id", "version")
         .values_list("event__agency__code", "event__event_id", "details")
     )

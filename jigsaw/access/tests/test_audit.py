@@ -354,9 +354,13 @@ def test_a_pages_reads_are_written_together_when_it_is_done(worker, clock) -> No
 
 
 def test_held_reads_are_written_even_when_the_page_fails(worker) -> None:
-    with pytest.raises(RuntimeError), audit_together():
-        held_read(worker, 1)
-        raise RuntimeError("the page broke after reading")
+    def page() -> None:
+        with audit_together():
+            held_read(worker, 1)
+            raise RuntimeError("the page broke after reading")
+
+    with pytest.raises(RuntimeError):
+        page()
     assert list(AuditEntry.objects.values_list("object_id", flat=True)) == ["P1"]
 
 

@@ -127,7 +127,11 @@ class PersonVersion(Provenance):
         constraints = [
             models.UniqueConstraint(fields=["record", "version"], name="personversion_unique"),
         ]
-        indexes = [models.Index(fields=["record", "recorded_at"])]
+        indexes = [
+            models.Index(fields=["record", "recorded_at"]),
+            # A child's household: who else any agency places at the same postcode.
+            models.Index(fields=["postcode"], name="personversion_postcode"),
+        ]
 
 
 class Event(AppendOnlyModel):
