@@ -341,7 +341,9 @@ class HouseholdRows:
         rows.load_links(own)
         own = {r for p in persons for r in rows.person_records.get(p, ())}
         rows.load_versions(own)
-        rows.load_events(own)
+        # A household reads only the household changes and social care's events of the
+        # people's own records; a risk evaluation (member_events) reads all their events.
+        rows.load_events(own, household_only=not member_events)
         # Who could live with them: records that gave one of their postcodes, and members named
         # in household changes about them.
         units = sorted({v.address.postcode for r in own for v in rows.versions[r] if v.address})
@@ -432,9 +434,13 @@ class HouseholdRows:
                 )
             )
 
-    def load_events(self, records: Iterable[int], *, everything: bool = False) -> None:
+    def load_events(
+        self, records: Iterable[int], *, everything: bool = False, household_only: bool = False
+    ) -> None:
         """Every version (recorded by `until`) of every event that names one of `records`
-        (`everything`: they are all the records there are)."""
+        (`everything`: they are all the records there are). `household_only`: only the events
+        a household reads (see `events_where`): household changes, and events of agencies that
+        have been children's social care."""
         missing = sorted(set(records) - set(self.events))
         for r in missing:
             self.events[r] = []
@@ -445,11 +451,20 @@ class HouseholdRows:
             params: list[Any] = []
         else:
             named, param = in_clause("s.record_id", missing)
+            params = [param]
+            kinds = ""
+            if household_only:
+                social, social_param = in_clause("a.code", sorted(self._ever_social()))
+                kinds = (
+                    f" AND (w.type = 'household_change' OR w.event_id IN (SELECT e.id FROM "
+                    f"{_table(StoredEvent)} e JOIN {_table(Agency)} a ON a.id = e.agency_id "
+                    f"WHERE {social}))"
+                )
+                params.append(social_param)
             where = (
                 f"WHERE v.event_id IN (SELECT w.event_id FROM {_table(EventSubject)} s "
-                f"JOIN {_table(EventVersion)} w ON w.id = s.event_version_id WHERE {named})"
+                f"JOIN {_table(EventVersion)} w ON w.id = s.event_version_id WHERE {named}{kinds})"
             )
-            params = [param]
         by_version: dict[int, list[tuple[int, str]]] = {}
         with connection.cursor() as cursor:
             cursor.execute(
