@@ -30,6 +30,7 @@ from jigsaw.casework.selectors import (
     persons_held,
     persons_in_triage,
 )
+from jigsaw.core.bulk import select_in
 from jigsaw.core.clock import clock
 from jigsaw.identity.models import Link
 from jigsaw.records.exchange import RESTRICTIONS as EXCHANGE_RESTRICTIONS
@@ -216,12 +217,14 @@ def connected_persons(child_ids: set[int], *, at: datetime) -> set[int]:
     if not child_ids:
         return set()
     child_records = set(_records_of(child_ids, at))
-    versions = EventSubject.objects.filter(record_id__in=child_records).values("event_version_id")
-    others = set(
-        EventSubject.objects.filter(event_version_id__in=versions)
-        .exclude(record_id__in=child_records)
-        .values_list("record_id", flat=True)
-    )
+    # Two reads by index (the versions naming the children, then who else they name): as one
+    # query with "not one of the children", PostgreSQL scans every subject row.
+    versions = [
+        v for (v,) in select_in(EventSubject, ["event_version"], where={}, column="record",
+                                values=sorted(child_records))
+    ]  # fmt: skip
+    named = select_in(EventSubject, ["record"], where={}, column="event_version", values=versions)
+    others = {r for (r,) in named} - child_records
     return _persons_of(others, at) - child_ids
 
 

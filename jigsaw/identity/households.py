@@ -452,18 +452,21 @@ class HouseholdRows:
         else:
             named, param = in_clause("s.record_id", missing)
             params = [param]
-            kinds = ""
+            joins = kinds = ""
             if household_only:
-                social, social_param = in_clause("a.code", sorted(self._ever_social()))
-                kinds = (
-                    f" AND (w.type = 'household_change' OR w.event_id IN (SELECT e.id FROM "
-                    f"{_table(StoredEvent)} e JOIN {_table(Agency)} a ON a.id = e.agency_id "
-                    f"WHERE {social}))"
+                # Joined rather than a subquery, so the filter applies to the records' own
+                # event versions (found by index), not to every event stored.
+                social, social_param = in_clause("wa.code", sorted(self._ever_social()))
+                joins = (
+                    f" JOIN {_table(StoredEvent)} we ON we.id = w.event_id "
+                    f"JOIN {_table(Agency)} wa ON wa.id = we.agency_id"
                 )
+                kinds = f" AND (w.type = 'household_change' OR {social})"
                 params.append(social_param)
             where = (
                 f"WHERE v.event_id IN (SELECT w.event_id FROM {_table(EventSubject)} s "
-                f"JOIN {_table(EventVersion)} w ON w.id = s.event_version_id WHERE {named}{kinds})"
+                f"JOIN {_table(EventVersion)} w ON w.id = s.event_version_id{joins} "
+                f"WHERE {named}{kinds})"
             )
         by_version: dict[int, list[tuple[int, str]]] = {}
         with connection.cursor() as cursor:
