@@ -48,7 +48,7 @@ from jigsaw.core.clock import clock
 from jigsaw.core.dates import UK, uk_date
 from jigsaw.core.workdays import end_of_uk_day, working_days_between
 from jigsaw.identity.models import Link
-from jigsaw.identity.selectors import RecordView, ReviewView, review_queue
+from jigsaw.identity.selectors import RecordView, ReviewView, review_queue, review_queue_size
 from jigsaw.identity.views import likelihood, percent
 from jigsaw.records.models import AgencyVersion, EventSubject, EventVersion, PersonVersion
 from jigsaw.risk.config import risk_settings
@@ -865,7 +865,7 @@ def team_page(*, user: Any, team_id: int | str | None = None) -> TeamPage | None
         key=team_flag_order,
     )
     rows = _rows(viewer, held, flags, scope, now=now, scales=scales)
-    reviews = review_queue(user=viewer)
+    reviews = review_queue(user=viewer, limit=REVIEW_HEAD)
 
     loads = Counter(h.worker.pk for h in held if h.worker is not None)
     members = {
@@ -894,8 +894,8 @@ def team_page(*, user: Any, team_id: int | str | None = None) -> TeamPage | None
         not_alone=not_alone,
         workers=workers,
         without_worker=sum(1 for h in held if h.worker is None),
-        review_queue=len(reviews),
-        review_head=[ReviewLine.of(v) for v in reviews[:REVIEW_HEAD]],
+        review_queue=review_queue_size(user=viewer),
+        review_head=[ReviewLine.of(v) for v in reviews],
         scales=scales,
         flags=flags,
     )

@@ -664,10 +664,9 @@ class ReviewView:
         }
 
 
-def review_queue(*, user: Any, limit: int = 100) -> list[ReviewView]:
+def _open_review_items(viewer: Viewer) -> tuple[list[ReviewItem], dict[int, int], PersonScope]:
     """Open review items, strongest first: not decided, the two records still apart, and both
-    their persons ones the user may decide about. Only roles that decide linkage see it."""
-    viewer = viewer_of(user)
+    their persons ones the viewer may decide about; with each record's person, and the scope."""
     decider_require(viewer, object_type="review_queue")
     scope = person_scope(viewer)
     items = list(
@@ -690,7 +689,22 @@ def review_queue(*, user: Any, limit: int = 100) -> list[ReviewView]:
         if (persons.get(i.record_a_id) is None
             or persons.get(i.record_a_id) != persons.get(i.record_b_id))
         and open_to(i.record_a_id) is not None and open_to(i.record_b_id) is not None
-    ][:limit]  # fmt: skip
+    ]  # fmt: skip
+    return items, persons, scope
+
+
+def review_queue_size(*, user: Any) -> int:
+    """How many pairs `review_queue` holds for the user, however many it shows (ids only: not
+    a read of anyone's records)."""
+    return len(_open_review_items(viewer_of(user))[0])
+
+
+def review_queue(*, user: Any, limit: int = 100) -> list[ReviewView]:
+    """The first `limit` open review items the user may decide (`_open_review_items`), each with
+    the two records side by side. Only roles that decide linkage see it."""
+    viewer = viewer_of(user)
+    items, persons, scope = _open_review_items(viewer)
+    items = items[:limit]
     shown_records = {r for item in items for r in (item.record_a_id, item.record_b_id)}
     now = clock.now()
     views = {v.record_id: v for v in _record_views(shown_records, as_of=now)}

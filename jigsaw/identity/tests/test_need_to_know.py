@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from jigsaw.access.models import AuditEntry
@@ -23,6 +24,8 @@ from jigsaw.identity.selectors import (
     person_search,
     record_get,
     record_person,
+    review_queue,
+    review_queue_size,
 )
 from jigsaw.identity.services import Actor, person_merge, person_unmerge
 from jigsaw.records.models import PersonRecord
@@ -306,6 +309,16 @@ def test_the_review_queue_shows_items_whose_persons_the_user_may_decide_about(wo
     assert read.object_type == "review_queue"
     assert peter_steven in read.detail["items"]
     assert {str(world.people["peter"]), str(world.people["steven"])} <= set(read.person_ids)
+
+
+def test_the_review_queue_says_its_whole_size_however_few_it_shows(world):
+    shown = [item(world, "CSC:C1", "MPS:P1"), item(world, "NMUH:H3", "SCH:S1")]
+    hos = world.user("hos")
+    assert [v.item_id for v in review_queue(user=hos, limit=1)] == [shown[0].pk]
+    assert review_queue_size(user=hos) == len(review_queue(user=hos)) == 2
+    assert review_queue_size(user=world.user("sw_a")) == 1  # only Peter and Steven's pair
+    with pytest.raises(PermissionDenied):
+        review_queue_size(user=world.user("inspector"))
 
 
 def test_a_decision_on_an_item_the_user_may_not_see_is_refused_and_writes_nothing(world):
