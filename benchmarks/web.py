@@ -12,8 +12,11 @@ seconds between visits. One user alone, first, gives each page's time without qu
 Until the child pages answer 200 the benchmark measures what stands in for them (the record
 chronology page and the person chronology API) and says so. Reports, per page: p50/p95/p99 as
 the load users saw them and as gunicorn timed them, requests per second, errors, and whether
-p95 is within the goal (150 ms); when it is not, one request is profiled (cProfile through
-Django's test client) to show where the time goes. Writes benchmarks/results/web.json.
+p95 is within the goal (150 ms of server time; whether what the users saw is within it too is
+reported beside); when it is not, one request is profiled (cProfile through Django's test
+client) to show where the time goes. gunicorn runs one sync worker per core: the pages are
+CPU-bound, and more workers than cores only share the cores out between requests.
+Writes benchmarks/results/web.json.
 
     python -m benchmarks.web [--children 2000] [--users 20] [--seconds 60] [--think 5]
                              [--workers N] [--only sqlite|postgresql]
@@ -545,8 +548,10 @@ def _bench_database(
                           label=f"{kind}-{args.users}-paced", think=args.think)  # fmt: skip
     finally:
         server.stop()
-    p95s = {name: page["response_ms"].get("p95") for name, page in many["pages"].items()}
-    met = all(v is not None and v <= GOAL_P95_MS for v in p95s.values()) and not many["errors"]
+    # The goal is on server time (gunicorn's own timing of each request); what the load users
+    # saw, queueing for a free worker included, is reported and judged beside it.
+    p95s = {name: page["server_ms"].get("p95") for name, page in many["pages"].items()}
+    met = _within(many, "server_ms")
     result: dict[str, Any] = {
         "ingest_seconds": round(ingested.seconds, 1),
         "child": {
@@ -562,15 +567,14 @@ def _bench_database(
         "measured": pages,
         "one_user": one,
         "load": many,
-        "p95_ms": p95s,
+        "p95_server_ms": p95s,
         "goal_met": met,
+        "response_within_goal": _within(many, "response_ms"),
     }
     if paced is not None:
         result["paced"] = paced
-        result["goal_met_paced"] = not paced["errors"] and all(
-            (page["response_ms"].get("p95") or 1e9) <= GOAL_P95_MS
-            for page in paced["pages"].values()
-        )
+        result["goal_met_paced"] = _within(paced, "server_ms")
+        result["response_within_goal_paced"] = _within(paced, "response_ms")
     if not met:
         profiles = []
         for name, path in pages.items():
@@ -580,6 +584,13 @@ def _bench_database(
             profiles.append({"page": name, **json.loads(out.read_text())})
         result["profile"] = profiles
     return result
+
+
+def _within(run_result: dict[str, Any], timing: str) -> bool:
+    """Every page's p95 (`server_ms` or `response_ms`) within the goal, with no errors."""
+    return not run_result["errors"] and all(
+        (page[timing].get("p95") or 1e9) <= GOAL_P95_MS for page in run_result["pages"].values()
+    )
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -597,7 +608,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument("--target-events", type=int, default=500)
     parser.add_argument(
-        "--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers"
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="gunicorn workers (default: one per core, as docs/operations.md advises)",
     )
     parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one database only")
     parser.add_argument(
@@ -643,7 +657,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "think_seconds": {"load": 0, "paced": args.think},
             "note": "on the same machine as the server, sharing its cores",
         },
-        "goal": {"p95_ms": GOAL_P95_MS, "users": args.users},
+        "goal": {
+            "p95_ms": GOAL_P95_MS,
+            "users": args.users,
+            "on": "server time (gunicorn's timing of each request), as the goal states it",
+        },
     }
     databases = [("sqlite", f"sqlite:///{WORK / 'web-bench.sqlite3'}"), ("postgresql", POSTGRES)]
     for kind, url in databases:
@@ -669,6 +687,9 @@ def _summary(result: dict[str, Any]) -> dict[str, Any]:
             continue
         out[kind] = {
             "goal_met": db["goal_met"],
+            "goal_met_paced": db.get("goal_met_paced"),
+            "response_within_goal": db["response_within_goal"],
+            "response_within_goal_paced": db.get("response_within_goal_paced"),
             "requests_per_second": db["load"]["requests_per_second"],
             "errors": db["load"]["errors"],
             **{
