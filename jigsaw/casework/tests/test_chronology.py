@@ -158,6 +158,19 @@ def test_a_bad_date_shows_the_error_and_no_entries(world: World) -> None:
     )
 
 
+def test_a_bad_date_keeps_the_filters_as_they_were_asked_for(world: World) -> None:
+    asked = url(world, "peter", agency=["MPS"], type="police_incident", **as_of(31, 2, 2007))
+    response = client_of(world, "sw_a").get(asked)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert rows(response) == []
+    # Both agencies are still offered, the one chosen still ticked, the type still selected.
+    assert 'value="MPS" checked' in html
+    assert 'value="NMUH"' in html
+    assert 'value="NMUH" checked' not in html
+    assert re.search(r'<option value="police_incident" selected', html)
+
+
 def test_the_chronology_page_reads_in_few_queries(
     world: World, django_assert_max_num_queries: Any
 ) -> None:

@@ -28,7 +28,6 @@ from jigsaw.casework.child_record import (
     MarkedEntry,
     ReadOnly,
     StaleMark,
-    child_access,
     child_chronology,
     chronology_export_audit,
     entry_anchor,
@@ -242,9 +241,10 @@ def chronology(request: HttpRequest, person_id: int) -> HttpResponse:
     }
     try:
         if a.errors:
-            # Nothing of the chronology is shown until the date is put right.
-            child_access(person_id=person_id, user=viewer)
-            context.update(title="Chronology", name="", **_filter_context(None, a))
+            # No entries are shown until the date is put right, but the filters stay as they
+            # were asked for, offered from the chronology as known now.
+            today = child_chronology(person_id=person_id, user=viewer, filters=Filters())
+            context.update(title="Chronology", name="", **_filter_context(today, a))
             return render(request, "casework/chronology.html", context, status=400)
         seen = child_chronology(person_id=person_id, user=viewer, filters=a.filters)
     except ChildNotFound:
