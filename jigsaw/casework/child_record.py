@@ -56,7 +56,7 @@ from jigsaw.identity.selectors import (
     person_detail,
     person_records_as_of,
 )
-from jigsaw.identity.services import NotFound
+from jigsaw.identity.services import NotFound, may_decide
 from jigsaw.records.models import (
     AgencyVersion,
     EventVersion,
@@ -394,6 +394,7 @@ class ChildRecord:
     break_glass: BreakGlass | None
     access_log: list[AccessLogRow] | None  # None: not for this viewer
     as_of: datetime
+    may_merge: bool = False  # may merge this person with another (linkage decisions)
 
     @property
     def own_agency_only(self) -> bool:
@@ -479,6 +480,7 @@ def _child_record(viewer: Viewer, person_id: int | str, now: datetime) -> ChildR
         break_glass=grant,
         access_log=log,
         as_of=now,
+        may_merge=access.may_act and may_decide(viewer),
     )
 
 

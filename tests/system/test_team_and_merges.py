@@ -196,8 +196,9 @@ def test_a_team_manager_merges_two_people_then_undoes_it(ui, scene, manager):
     page = ui.page
     amara, mara = scene["amara"], scene["mara"]
     sign_in_as_manager(ui, manager)
-    # Given the merge page for Amara
-    ui.visit(f"/people/{amara}/merge")
+    # Given Amara's record, where she starts a merge
+    ui.visit(f"/children/{amara}")
+    page.get_by_role("link", name="merge them into this record").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Merge another person into Amara Okafor"
     )

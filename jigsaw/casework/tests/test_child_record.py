@@ -107,6 +107,8 @@ def test_the_social_worker_sees_who_where_and_who_holds_the_case(world: World) -
         assert f">{local_id}<" in body
     assert "Same NHS number and date of birth" in body
     assert "Who has looked at this record" not in body
+    # She decides linkage for her children: a merge starts from the record
+    assert f'href="/people/{pid}/merge"' in body
 
 
 def test_the_household_names_the_adult_social_care_does_not_know(world: World) -> None:
@@ -241,6 +243,7 @@ def test_agency_staff_see_the_shared_summary_and_their_own_records_only(world: W
     assert "Not known to social care" not in body
     # They may look, not act
     assert "visits/new" not in body
+    assert "/merge" not in body
 
 
 # --- who may not see Peter ----------------------------------------------------------------------

@@ -523,6 +523,9 @@ def child(request: HttpRequest, person_id: int) -> HttpResponse:
             "agencies": agency_rows(record),
             "professionals": professional_rows(record),
             "linked_records": linked_record_rows(record),
+            "merge_href": reverse("identity:merge", args=[record.person_id])
+            if record.may_merge
+            else "",
             "access_log": access_log_rows(record.access_log)
             if record.access_log is not None
             else None,
