@@ -145,7 +145,9 @@ def records_chronology(
     known = connection.ops.adapt_datetimefield_value(as_of)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT v.event_id, v.id, v.version, v.type, v.occurred_at, v.recorded_at, "
+            # Instants as text: parsed in Python far faster than the drivers' own conversion.
+            "SELECT v.event_id, v.id, v.version, v.type, CAST(v.occurred_at AS TEXT), "
+            "CAST(v.recorded_at AS TEXT), "
             "CAST(v.details AS TEXT), v.narrative, v.author_name, v.author_role, a.code, "
             f"e.event_id FROM {_table(EventVersion)} v "
             f"JOIN {_table(Event)} e ON e.id = v.event_id "
