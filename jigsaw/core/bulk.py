@@ -11,7 +11,7 @@ transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -121,6 +121,20 @@ def in_clause(column: str, values: Sequence[Any]) -> tuple[str, Any]:
     return f"{column} IN (SELECT value FROM json_each(%s))", orjson.dumps(list(values)).decode()
 
 
+def selected_columns(
+    model: type[models.Model], columns: Sequence[str], as_text: Collection[str] = ()
+) -> str:
+    """The SQL list of `columns`, those in `as_text` cast to text: dates and instants read as
+    text and parsed in Python (`aware_datetime`, `date.fromisoformat`) cost far less than the
+    drivers' own conversion (about 5 microseconds a value with psycopg)."""
+    quote = connection.ops.quote_name
+    out = []
+    for c in columns:
+        name = quote(str(_field(model, c).column))
+        out.append(f"CAST({name} AS TEXT)" if c in as_text else name)
+    return ", ".join(out)
+
+
 def select_in(
     model: type[models.Model],
     columns: Sequence[str],
@@ -128,16 +142,18 @@ def select_in(
     where: dict[str, Any],
     column: str,
     values: Sequence[Any],
+    as_text: Collection[str] = (),
 ) -> list[tuple[Any, ...]]:
     """Rows of `columns` where `column` is one of `values` (and `where` holds), in one query.
 
     One array parameter instead of one parameter per value: for thousands of values the ORM's
-    per-parameter work costs more than the query.
+    per-parameter work costs more than the query. Columns in `as_text` come back as text
+    (`selected_columns`).
     """
     if not values:
         return []
     quote = connection.ops.quote_name
-    names = ", ".join(quote(str(_field(model, c).column)) for c in columns)
+    names = selected_columns(model, columns, as_text)
     conditions = [f"{quote(str(_field(model, k).column))} = %s" for k in where]
     params: list[Any] = list(where.values())
     condition, param = in_clause(quote(str(_field(model, column).column)), values)

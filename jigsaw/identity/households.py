@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -33,7 +33,7 @@ import orjson
 from django.db import connection
 from django.db.models import Model
 
-from jigsaw.core.bulk import aware_datetime, in_clause, select_in
+from jigsaw.core.bulk import aware_datetime, in_clause, select_in, selected_columns
 from jigsaw.core.dates import UK, uk_date
 from jigsaw.identity.matching.normalise import address_key
 from jigsaw.identity.models import Link
@@ -399,6 +399,7 @@ class HouseholdRows:
             ["record", "person", "known_from", "id"],
             "record",
             None if everything else missing,
+            as_text=("known_from",),
         )
         for record, person, known_from, link_id in sorted(rows, key=lambda row: (row[0], row[3])):
             known = aware_datetime(known_from)
@@ -415,6 +416,7 @@ class HouseholdRows:
             ["record", "version", "recorded_at", "address_line1", "address_line2", "postcode",
              "address_from", "given_name", "family_name", "date_of_birth"],
             "record", None if everything else missing,
+            as_text=("recorded_at", "address_from", "date_of_birth"),
         )  # fmt: skip
         until = self.until
         for row in sorted(rows, key=lambda row: (row[0], row[1])):
@@ -887,12 +889,13 @@ def _select(
     columns: Sequence[str],
     column: str = "",
     values: Sequence[Any] | None = None,
+    as_text: Collection[str] = (),
 ) -> list[tuple[Any, ...]]:
-    """Rows of `columns`: where `column` is one of `values`, or all of them (values None)."""
+    """Rows of `columns`: where `column` is one of `values`, or all of them (values None);
+    those in `as_text` as text."""
     if values is not None:
-        return select_in(model, columns, where={}, column=column, values=values)
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(str(getattr(model._meta.get_field(c), "column", c))) for c in columns)
+        return select_in(model, columns, where={}, column=column, values=values, as_text=as_text)
+    names = selected_columns(model, columns, as_text)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {names} FROM {_table(model)}")
         return [tuple(row) for row in cursor.fetchall()]
