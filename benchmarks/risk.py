@@ -37,7 +37,7 @@ def _percentile(values: list[float], p: float) -> float:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="benchmarks.risk")
-    parser.add_argument("--children", type=int, default=200)
+    parser.add_argument("--children", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--caseload", type=int, default=17, help="open children per social worker")
     parser.add_argument("--latency-batches", type=int, default=200)
