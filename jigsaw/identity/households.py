@@ -35,7 +35,7 @@ from django.db.models import Model
 
 from jigsaw.core.bulk import aware_datetime, in_clause, select_in, selected_columns
 from jigsaw.core.dates import UK, uk_date
-from jigsaw.identity.matching.normalise import address_key
+from jigsaw.identity.matching.normalise import PLACEHOLDER_DISTRICT, address_key
 from jigsaw.identity.models import Link
 from jigsaw.records.models import (
     Agency,
@@ -77,8 +77,8 @@ def address_normalise(*, line1: str, line2: str = "", postcode: str) -> Address 
 @lru_cache(maxsize=65536)
 def _address(line1: str, line2: str, postcode: str) -> Address | None:
     parsed = parse_postcode(postcode)
-    if parsed is None:
-        return None
+    if parsed is None or parsed.district == PLACEHOLDER_DISTRICT:
+        return None  # no fixed abode, not known, abroad: a place nobody lives together
     line = address_key(line1)
     if line2 and not _DIGIT.search(line):  # "Ashley Court" on line 1, "12 High Road" on line 2
         line = address_key(f"{line1} {line2}")

@@ -22,6 +22,20 @@ def test_addresses_are_normalised_to_postcode_unit_and_first_line() -> None:
     assert address_normalise(line1="Ashley Court", line2="12 High Road", postcode="N15 1LG")
     assert address_normalise(line1="", postcode="N15 1LG") is None  # a postcode is not a home
     assert address_normalise(line1="12 High Road", postcode="nowhere") is None
+    # NHS placeholders (no fixed abode, not known) say where a person is not
+    assert address_normalise(line1="1 No Fixed Abode", postcode="ZZ99 3VZ") is None
+    assert address_normalise(line1="12 High Road", postcode="ZZ99 3WZ") is None
+
+
+def test_people_of_no_fixed_abode_are_not_one_household() -> None:
+    nfa = home("1 No Fixed Abode", "ZZ99 3VZ")
+    send(
+        *AGENCIES,
+        person("CSC", "C1", "Amara", "Okafor", "2005-05-14", sex="F", **nfa),
+        person("POL", "P1", "Dritan", "Hoxha", "1979-03-03", **nfa),
+    )
+    h = household_of(person=Person.objects.get(pk=person_of("CSC:C1")), user=None)
+    assert h.members == []
 
 
 @pytest.fixture
