@@ -11,7 +11,8 @@ A person nobody may show you looks exactly like a person who does not exist: sel
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -211,11 +212,16 @@ def _persons_of(record_ids: set[int], at: datetime) -> set[int]:
     return set(out.values())
 
 
-def connected_persons(child_ids: set[int], *, at: datetime) -> set[int]:
+def connected_persons(
+    child_ids: set[int], *, at: datetime, among: Collection[int] | None = None
+) -> set[int]:
     """The people named with these children in any agency's event (parents, partners, other
-    household members): a worker holding the child's case needs to know about them."""
-    if not child_ids:
+    household members): a worker holding the child's case needs to know about them. `among`:
+    only which of these people are (read from their events, not all the children's)."""
+    if not child_ids or (among is not None and not among):
         return set()
+    if among is not None:
+        return _connected_among(child_ids, set(among) - child_ids, at)
     child_records = set(_records_of(child_ids, at))
     # Two reads by index (the versions naming the children, then who else they name): as one
     # query with "not one of the children", PostgreSQL scans every subject row.
@@ -226,6 +232,28 @@ def connected_persons(child_ids: set[int], *, at: datetime) -> set[int]:
     named = select_in(EventSubject, ["record"], where={}, column="event_version", values=versions)
     others = {r for (r,) in named} - child_records
     return _persons_of(others, at) - child_ids
+
+
+def _connected_among(child_ids: set[int], people: set[int], at: datetime) -> set[int]:
+    """Which of `people` are named in an event with one of the children, read from the
+    people's own events."""
+    if not people:
+        return set()
+    theirs = _records_of(people, at)  # record -> person
+    child_records = set(_records_of(child_ids, at))
+    naming = select_in(EventSubject, ["event_version", "record"], where={}, column="record",
+                       values=sorted(theirs))  # fmt: skip
+    whose: dict[int, set[int]] = defaultdict(set)  # event version -> people it names
+    for version, record in naming:
+        whose[version].add(theirs[record])
+    out: set[int] = set()
+    for version, record in select_in(
+        EventSubject, ["event_version", "record"], where={}, column="event_version",
+        values=sorted(whose),
+    ):  # fmt: skip
+        if record in child_records:
+            out |= whose[version]
+    return out
 
 
 def _involved(agency_code: str, person_id: int, at: datetime) -> bool:
@@ -358,14 +386,28 @@ class PersonScope:
         """The person ids, or None for everyone."""
         return None if self.everyone is not None else set(self.people)
 
+    def only(self, among: Collection[int]) -> PersonScope:
+        """The same scope, asked only about these people."""
+        if self.everyone is not None:
+            return self
+        return PersonScope(None, {p: a for p, a in self.people.items() if p in among})
 
-def person_scope(viewer: Viewer, *, at: datetime | None = None) -> PersonScope:
-    """Everyone `viewer` may see now, before any break-glass grant… and with them."""
+
+def person_scope(
+    viewer: Viewer, *, at: datetime | None = None, among: Iterable[int] | None = None
+) -> PersonScope:
+    """Everyone `viewer` may see now, before any break-glass grant… and with them. `among`:
+    only these people are asked about (a page that names a few people need not work out
+    everyone a team may open: its children's every connection)."""
     now = _moment(viewer, at)
-    return _memoised(viewer, ("scope", now), lambda: _person_scope(viewer, now))
+    wanted = None if among is None else frozenset(int(p) for p in among)
+    whole = viewer.memo.get(("scope", now, None))
+    if wanted is not None and whole is not None:  # already worked out for everyone
+        return whole.only(wanted)
+    return _memoised(viewer, ("scope", now, wanted), lambda: _person_scope(viewer, now, wanted))
 
 
-def _person_scope(viewer: Viewer, now: datetime) -> PersonScope:
+def _person_scope(viewer: Viewer, now: datetime, among: frozenset[int] | None) -> PersonScope:
     rules = viewer.rules
     if rules is None or rules.scope in (Scope.SERVICE, Scope.ALL_READ_ONLY):
         sample = access_to(viewer, 0, at=now)
@@ -380,7 +422,7 @@ def _person_scope(viewer: Viewer, now: datetime) -> PersonScope:
             managed_team_ids=viewer.managed_team_ids,
             at=now,
         )
-        for pid in connected_persons(mine | own_team | managed, at=now):
+        for pid in connected_persons(mine | own_team | managed, at=now, among=among):
             people[pid] = _full(pid, Basis.CONNECTED, rules)
         for pid in own_team:
             people[pid] = _full(pid, Basis.TEAM, rules)
@@ -405,7 +447,8 @@ def _person_scope(viewer: Viewer, now: datetime) -> PersonScope:
         for grant in grants:
             pid = int(grant.person_id)
             people.setdefault(pid, _full(pid, Basis.BREAK_GLASS, rules, grant.reason))
-    return PersonScope(everyone=None, people=people)
+    scope_found = PersonScope(everyone=None, people=people)
+    return scope_found if among is None else scope_found.only(among)
 
 
 def _agency_persons(agency_code: str, at: datetime) -> set[int]:

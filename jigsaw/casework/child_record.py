@@ -436,7 +436,7 @@ def _child_record(viewer: Viewer, person_id: int | str, now: datetime) -> ChildR
     people = [m.person_id for m in members if m.person_id is not None]
     network = _network(viewer, others, now)
     people += [p.person_id for p in network if p.person_id is not None]
-    scope = person_scope(viewer, at=now) if people else None
+    scope = person_scope(viewer, at=now, among=people) if people else None
     opens = {p: scope is not None and p in scope for p in set(people)}
     household_people = [
         HouseholdPerson(

@@ -428,7 +428,7 @@ def flags_list(
 ) -> list[FlagView]:
     """The flags the reader may see now, most urgent first."""
     reader = reader_of(user)
-    scope = person_scope(reader.viewer)
+    scope = person_scope(reader.viewer, among=None if person is None else [person])
     flags = Flag.objects.all()
     if scope.ids is not None:
         flags = flags.filter(person_id__in=scope.ids)

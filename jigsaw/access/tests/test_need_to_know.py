@@ -58,6 +58,18 @@ def test_each_role_sees_only_the_people_it_needs_to(world, user_key, expected):
     assert listed == expected
 
 
+@pytest.mark.parametrize(
+    "user_key", ["sw_a", "sw_b", "tm_a", "hos", "mash", "nmuh", "school", "analyst"]
+)
+def test_asking_about_a_few_people_gives_what_asking_about_everyone_gives(world, user_key):
+    user = world.user(user_key)
+    whole = person_scope(viewer_of(user))
+    for keys in ({"peter"}, {"tracey", "steven"}, {"anna", "liam", "maya"}, set(world.people)):
+        among = {world.people[k] for k in keys}
+        few = person_scope(viewer_of(user), among=among)
+        assert {p: few.get(p) for p in among} == {p: whole.get(p) for p in among}, keys
+
+
 def test_the_basis_says_why(world):
     sw = viewer_of(world.user("sw_a"))
     assert access_to(sw, world.people["peter"]).basis is Basis.ALLOCATION
