@@ -6,6 +6,7 @@ Services (services.py) call into this; nothing here is called from views or the 
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -61,6 +62,12 @@ class Current:
     rec: Rec
 
 
+def _shared(text: str) -> str:
+    # Names, addresses, postcodes and agency codes repeat across records: one copy of each
+    # held, not one per record (the person index holds every record for the process's life).
+    return sys.intern(text) if text else text
+
+
 def _current_of(row: tuple[Any, ...]) -> Current:
     (vid, rid, recorded_at, digest, given, family, others, dob, sex, nhs, line1, postcode, code) = (
         row
@@ -72,15 +79,15 @@ def _current_of(row: tuple[Any, ...]) -> Current:
         content_hash=digest,
         rec=Rec(
             id=f"{rid}:{vid}",
-            source=code,
-            given_name=given,
-            family_name=family,
-            other_names=tuple(others or ()),
+            source=_shared(code),
+            given_name=_shared(given),
+            family_name=_shared(family),
+            other_names=tuple(_shared(n) for n in others) if others else (),
             date_of_birth=dob,
             sex=sex,
             nhs_number=nhs,
-            address_line=line1,
-            postcode=postcode,
+            address_line=_shared(line1),
+            postcode=_shared(postcode),
         ),
     )
 
@@ -286,12 +293,17 @@ class _State:
     index: PersonIndex | None = None
     version_seen: int = 0
     link_seen: int = 0
-    rows: dict[int, list[int]] = field(default_factory=dict)  # record -> index rows
+    # record -> index rows (a tuple: most records have one row, and a list holds room for more)
+    rows: dict[int, tuple[int, ...]] = field(default_factory=dict)
     loaded: set[int] = field(default_factory=set)  # version ids in the index
     current: dict[int, Current] = field(default_factory=dict)  # record -> latest version
     evidence: dict[int, Evidence] = field(default_factory=dict)
     person_of: dict[int, int] = field(default_factory=dict)  # record -> person (latest link)
     members: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    # Records linked but not (yet) in the index: kept as links and versions arrive, since
+    # working it out from person_of and current on every search costs time in proportion to
+    # every record held.
+    unindexed: set[int] = field(default_factory=set)
     # Rows read inside a transaction not yet committed: checked before each use, since a
     # rollback (or a test's) can take them away again.
     tentative_versions: dict[int, tuple[int, str]] = field(default_factory=dict)
@@ -328,7 +340,7 @@ class IndexCache:
             # high-water mark can appear late. Every record gets a link (written under the
             # store-wide lock, so links do arrive in order); a record linked but not indexed,
             # or about to be linked, is read by id.
-            wanted = set(ensure) | (set(s.person_of) - set(s.current))
+            wanted = set(ensure) | s.unindexed
             if wanted:
                 self._add(s, list(current_records(wanted).values()))
             assert s.index is not None
@@ -387,10 +399,11 @@ class IndexCache:
                 s.index.add(c.rec, person)
         for offset, c in enumerate(fresh):
             s.loaded.add(c.version_id)
-            s.rows.setdefault(c.record_id, []).append(start + offset)
+            s.rows[c.record_id] = (*s.rows.get(c.record_id, ()), start + offset)
             previous = s.current.get(c.record_id)
             if previous is None or previous.version_id < c.version_id:
                 s.current[c.record_id] = c
+                s.unindexed.discard(c.record_id)
                 s.evidence[c.record_id] = evidence_of(c.rec)
         s.version_seen = max(s.version_seen, max(c.version_id for c in fresh))
         if connection.in_atomic_block:
@@ -436,9 +449,12 @@ class IndexCache:
             s.members[previous].discard(record_id)
         s.person_of[record_id] = person
         s.members[person].add(record_id)
+        if record_id not in s.current:
+            s.unindexed.add(record_id)
         assert s.index is not None
+        text = _shared(str(person))  # one string per person, not one per record
         for row in s.rows.get(record_id, ()):
-            s.index.person_ids[row] = str(person)
+            s.index.person_ids[row] = text
 
 
 index_cache = IndexCache()

@@ -153,10 +153,18 @@ def train(
 
 
 def explain(
-    model: Model, left: Columns, a: int, right: Columns, b: int, levels: np.ndarray
+    model: Model,
+    left: Columns,
+    a: int,
+    right: Columns,
+    b: int,
+    levels: np.ndarray,
+    table: np.ndarray | None = None,
 ) -> tuple[Contribution, ...]:
-    """Per comparison: level, the two values and the weight it added."""
-    table = model.weight_table()
+    """Per comparison: level, the two values and the weight it added. `table`: the model's
+    weight table, when the caller holds it (it is the same for every pair)."""
+    if table is None:
+        table = model.weight_table()
     return tuple(
         Contribution(
             comparison=comparison.name,
@@ -311,6 +319,7 @@ def link(
         [np.flatnonzero(bands == Band.REVIEW.value), _refused_rows(ids, ia, ib, auto, refused)]
     )
     review_rows = review_rows[np.argsort(-weights[review_rows], kind="stable")][:review_limit]
+    weight_table = model.weight_table()
     review = [
         ScoredPair(
             a=ids[ia[k]],
@@ -318,7 +327,9 @@ def link(
             weight=round(float(weights[k]), 2),
             probability=float(probability(weights[k])),
             band=Band.REVIEW,
-            explanation=explain(model, cols, int(ia[k]), cols, int(ib[k]), levels[k]),
+            explanation=explain(
+                model, cols, int(ia[k]), cols, int(ib[k]), levels[k], table=weight_table
+            ),
         )
         for k in review_rows.tolist()
         if persons[ids[ia[k]]] != persons[ids[ib[k]]]

@@ -368,7 +368,9 @@ class PersonIndex:
                     continue
                 seen.add(person)
             w = float(weights[k])
-            explanation = explain(self.model, query, 0, self.columns, row, levels[k])
+            explanation = explain(
+                self.model, query, 0, self.columns, row, levels[k], table=self._weights
+            )
             if asked:
                 explanation = asked.explain(explanation, k)
             out.append(

@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from jigsaw.config.settings.base import env_weight
 from jigsaw.core.dates import parse_instant
 from jigsaw.identity import services
-from jigsaw.identity.linking import stored_model
+from jigsaw.identity.linking import _State, index_cache, stored_model
+from jigsaw.identity.matching import Query
 from jigsaw.identity.models import Link, LinkMethod, Person, ReviewItem
 from jigsaw.identity.selectors import person_chronology, related_records
 from jigsaw.identity.services import records_link
@@ -157,6 +158,38 @@ def test_records_sent_one_at_a_time_link_through_the_person_index() -> None:
     assert link.method == LinkMethod.PROBABILISTIC
     assert link.weight is not None
     assert link.weight > 6
+
+
+def test_a_record_whose_version_came_in_below_the_high_water_mark_is_read_by_its_link() -> None:
+    """Batches of two agencies can commit out of id order: the index learns of such a record
+    from its link and reads it by id, once."""
+    send(*family()[:6])  # the agencies, and twins at the GP
+    s = index_cache.refresh(stored_model())
+    # The next record is stored and linked where this index does not see it (another
+    # process), and its version id falls below what this index has already read.
+    index_cache.state = _State()
+    send(person("CSC", "C1", "Chidi", "Okafor", "2005-06-01", **home()))
+    index_cache.state = s
+    s.version_seen += 1000
+    late = record_id("CSC:C1")
+    assert late not in s.current
+
+    assert index_cache.refresh(stored_model()) is s
+    assert s.current[late].record_id == late
+    assert s.person_of[late] == person_of("CSC:C1")
+    assert not s.unindexed
+    found = person_search_hits(s, "Chidi", "Okafor")
+    assert person_of("CSC:C1") in found
+    with CaptureQueriesContext(connection) as nothing_new:
+        index_cache.refresh(stored_model())
+    read_by_id = '"records_personversion"."record_id" IN'
+    assert not any(read_by_id in q["sql"] for q in nothing_new.captured_queries)
+
+
+def person_search_hits(s: Any, given: str, family: str) -> set[int]:
+    assert s.index is not None
+    hits = s.index.search(Query(given_name=given, family_name=family), limit=10)
+    return {int(h.person_id) for h in hits if h.person_id is not None}
 
 
 def test_the_same_child_from_four_agencies_is_one_person_with_one_chronology() -> None:
