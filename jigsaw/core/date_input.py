@@ -41,3 +41,17 @@ def date_from_parts(
     if value > today:
         return DateProblem(f"{what} must be today or in the past", list(DATE_PARTS))
     return value
+
+
+def year_alone(day: str, month: str, year: str, *, today: date) -> int | DateProblem | None:
+    """The year of birth when only the year box is filled (a caller who knows a child is "about
+    eight, born 2018"): searched as a year rather than refused as a date without a day and month.
+    None when a day or month is given, or no year."""
+    if day.strip() or month.strip() or not year.strip():
+        return None
+    text = year.strip()
+    if not (text.isdigit() and len(text) == 4):
+        return DateProblem("Year must include 4 numbers", ["year"])
+    if not 1900 <= int(text) <= today.year:
+        return DateProblem(f"Year of birth must be between 1900 and {today.year}", ["year"])
+    return int(text)

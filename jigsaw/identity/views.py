@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods
 from jigsaw.access.need_to_know import NoAccess, viewer_of
 from jigsaw.casework.services import form_key, once
 from jigsaw.core.clock import clock
-from jigsaw.core.date_input import DATE_PARTS, DateProblem, date_from_parts
+from jigsaw.core.date_input import DATE_PARTS, DateProblem, date_from_parts, year_alone
 from jigsaw.core.dates import UK, uk_date
 from jigsaw.identity.matching import Query
 from jigsaw.identity.models import Decision, Person, ReviewItem
@@ -248,7 +248,8 @@ def _query_values(query: Query) -> dict[str, str]:
     return {
         "given_name": query.given_name,
         "family_name": query.family_name,
-        "date_of_birth": long_date(query.date_of_birth),
+        "date_of_birth": long_date(query.date_of_birth)
+        or (f"Born in {query.year_of_birth}" if query.year_of_birth else ""),
         "postcode": query.postcode.upper(),
         "nhs_number": query.nhs_number,
     }
@@ -385,7 +386,13 @@ class SearchForm:
         q = self.query
         return sum(
             bool(v)
-            for v in (q.given_name, q.family_name, q.date_of_birth, q.postcode, q.nhs_number)
+            for v in (
+                q.given_name,
+                q.family_name,
+                q.date_of_birth or q.year_of_birth,
+                q.postcode,
+                q.nhs_number,
+            )
         )
 
 
@@ -410,8 +417,12 @@ def search_form(params: Any) -> SearchForm:
             problems[name] = f"{label} must be {NAME_MAX} characters or fewer"
     dob: date | None = None
     parts = [values[f] for f in DOB_FIELDS]
-    if any(parts):
-        checked = _date_of_birth(*parts, today=uk_date(clock.now()))
+    today = uk_date(clock.now())
+    year = year_alone(*parts, today=today)
+    if isinstance(year, DateProblem):
+        problems["date-of-birth"], form.date_error_parts = year.message, year.parts
+    elif year is None and any(parts):
+        checked = _date_of_birth(*parts, today=today)
         if isinstance(checked, date):
             dob = checked
         else:
@@ -433,6 +444,7 @@ def search_form(params: Any) -> SearchForm:
             given_name=values["given-name"],
             family_name=values["family-name"],
             date_of_birth=dob,
+            year_of_birth=year if isinstance(year, int) else None,
             postcode=postcode,
             nhs_number=nhs,
         )

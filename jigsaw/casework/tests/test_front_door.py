@@ -271,6 +271,28 @@ def test_the_child_search_checks_what_it_is_given(world):
     assert not AuditEntry.objects.filter(action="search").exists()
 
 
+def test_a_caller_who_knows_only_the_year_of_birth_can_search_with_it(world):
+    client = client_for(world, "mash")
+    key = _start(client)
+    _post(client, key, "referrer", **REFERRER)
+    liam = {"given-name": "Liam", "family-name": "Brown"}
+    found = _search(client, key, **liam, **{"dob-year": "2007"})
+    assert found.status_code == 200
+    page = text_of(found)
+    assert "Born 5 January 2007" in page
+    assert "Agreed: given name, family name, date of birth (born in the year asked)" in page
+    assert "born in 2007" in page  # the details searched for, for a new record
+    search = AuditEntry.objects.filter(action="search").latest("seq")
+    assert search.detail["query"]["year_of_birth"] == 2007
+    # A year that is not his ranks him lower than the year that is.
+    other = _search(client, key, **liam, **{"dob-year": "1990"})
+    assert "born in the year asked" not in text_of(other)
+    for year, message in (("07", "Year must include 4 numbers"), ("2999", "between 1900 and")):
+        bad = _search(client, key, **liam, **{"dob-year": year})
+        assert bad.status_code == 400
+        assert message in text_of(bad)
+
+
 def test_a_new_child_can_be_recorded_only_after_a_search(world):
     client = client_for(world, "mash")
     key = _start(client)

@@ -55,7 +55,7 @@ from jigsaw.casework.local_authority import Particulars
 from jigsaw.casework.models import ContactDecision, ContactRating
 from jigsaw.casework.services import CaseworkError, form_key, once
 from jigsaw.core.clock import clock
-from jigsaw.core.date_input import DateProblem
+from jigsaw.core.date_input import DateProblem, year_alone
 from jigsaw.core.date_input import date_from_parts as read_date
 from jigsaw.core.dates import UK
 from jigsaw.identity.matching import Query
@@ -560,13 +560,19 @@ def _search_check(
     for name, label in (("given-name", "Given name"), ("family-name", "Family name")):
         if len(form[name]) > NAME_MAX:
             problems.add(name, f"{label} must be {NAME_MAX} characters or fewer")
-    born, problem, parts = date_from_parts(
-        form["dob-day"],
-        form["dob-month"],
-        form["dob-year"],
-        what="Date of birth",
-        required=False,
-        today=clock.now().astimezone(UK).date(),
+    today = clock.now().astimezone(UK).date()
+    year = _year_alone(form, today=today, problems=problems)
+    born, problem, parts = (
+        (None, "", [])
+        if year is not None
+        else date_from_parts(
+            form["dob-day"],
+            form["dob-month"],
+            form["dob-year"],
+            what="Date of birth",
+            required=False,
+            today=today,
+        )
     )
     if problem:
         problems.add("dob", problem, target=f"dob-{parts[0]}", parts=parts)
@@ -585,9 +591,19 @@ def _search_check(
         "given_name": form["given-name"],
         "family_name": form["family-name"],
         "date_of_birth": born.isoformat() if born else "",
+        "year_of_birth": year or "",
         "postcode": postcode,
         "nhs_number": nhs or "",
     }
+
+
+def _year_alone(form: dict[str, str], *, today: date, problems: Problems) -> int | None:
+    """The year of birth when it is all that was given (0 when it is wrong); None otherwise."""
+    year = year_alone(form["dob-day"], form["dob-month"], form["dob-year"], today=today)
+    if isinstance(year, DateProblem):
+        problems.add("dob", year.message, target="dob-year", parts=year.parts)
+        return 0
+    return year
 
 
 def _query(terms: dict[str, Any]) -> Query:
@@ -596,6 +612,7 @@ def _query(terms: dict[str, Any]) -> Query:
         given_name=terms.get("given_name", ""),
         family_name=terms.get("family_name", ""),
         date_of_birth=date.fromisoformat(born) if born else None,
+        year_of_birth=terms.get("year_of_birth") or None,
         postcode=terms.get("postcode", ""),
         nhs_number=terms.get("nhs_number", ""),
     )
@@ -606,6 +623,8 @@ def _terms_text(terms: dict[str, Any]) -> str:
     bits = [name] if name else []
     if terms.get("date_of_birth"):
         bits.append(f"born {born_text(terms['date_of_birth'])}")
+    elif terms.get("year_of_birth"):
+        bits.append(f"born in {terms['year_of_birth']}")
     if terms.get("postcode"):
         bits.append(f"postcode {terms['postcode']}")
     if terms.get("nhs_number"):

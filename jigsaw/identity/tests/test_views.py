@@ -217,6 +217,20 @@ def test_the_page_finds_people_from_part_of_what_is_known(world):
     assert "Postcode N17 N17 6AB In the postcode district asked For (+" in text
 
 
+def test_a_year_of_birth_alone_is_searched_as_a_year(world):
+    client = as_(world, "mash")
+    text = body(search(client, family_name="Smith", date_of_birth_year="2006"))
+    assert text.index("Peter Smith") < text.index("Tracey Smith")  # born 2006; she 1980
+    assert "Date of birth Born in 2006 1 March 2006" in text
+    [searched] = entries(AuditEntry.Action.SEARCH)
+    assert searched.detail["query"] == {"family_name": "Smith", "year_of_birth": 2006}
+    refused = search(client, family_name="Smith", date_of_birth_year="1850")
+    assert refused.status_code == 400
+    [problem] = error_summary(refused)
+    assert problem.startswith("Year of birth must be between 1900 and ")
+    assert 'href="#date-of-birth-year"' in refused.content.decode()
+
+
 def test_an_nhs_number_search_says_whether_it_agreed_never_the_number_held(world):
     response = search(as_(world, "mash"), nhs_number="943 476 5005")
     text = body(response)
@@ -250,8 +264,9 @@ def test_a_search_with_nothing_in_it_asks_for_a_detail(world):
     [
         ({"date_of_birth_day": "31", "date_of_birth_month": "2", "date_of_birth_year": "2006"},
          "Date of birth must be a real date", "date-of-birth-day"),
-        ({"date_of_birth_year": "2006"}, "Date of birth must include a day and month",
-         "date-of-birth-day"),
+        ({"date_of_birth_month": "2", "date_of_birth_year": "2006"},
+         "Date of birth must include a day", "date-of-birth-day"),
+        ({"date_of_birth_year": "06"}, "Year must include 4 numbers", "date-of-birth-year"),
         ({"date_of_birth_day": "1", "date_of_birth_month": "2", "date_of_birth_year": "08"},
          "Year must include 4 numbers", "date-of-birth-year"),
         ({"date_of_birth_day": "1", "date_of_birth_month": "2", "date_of_birth_year": "2009"},
