@@ -18,7 +18,6 @@ import numpy as np
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
-from django.db.models import Min
 
 from jigsaw.identity.matching import Band, Candidate, Contribution, Model, Rec, Thresholds, link
 from jigsaw.identity.matching.cluster import Evidence
@@ -681,13 +680,15 @@ def backdate_first_links(
     by_person: dict[int, list[Link]] = defaultdict(list)
     for made in placing:
         by_person[made.person_id].append(made)
-    held_from = dict(
-        Link.objects.filter(person_id__in=list(by_person))
-        .exclude(record_id__in=[made.record_id for made in placing])
-        .values("person_id")
-        .annotate(first=Min("known_from"))
-        .values_list("person_id", "first")
-    )
+    placed = {made.record_id for made in placing}
+    held_from: dict[int, datetime] = {}
+    persons = sorted(by_person)
+    for start in range(0, len(persons), CHUNK):  # a bulk load places a million records
+        for person, record, known_from in Link.objects.filter(
+            person_id__in=persons[start : start + CHUNK]
+        ).values_list("person_id", "record_id", "known_from"):
+            if record not in placed and (person not in held_from or known_from < held_from[person]):
+                held_from[person] = known_from
     for person, made_here in by_person.items():
         founder = min(made_here, key=lambda m: (histories[m.record_id][0].recorded_at, m.record_id))
         first = histories[founder.record_id][0].recorded_at

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from jigsaw.config.settings.base import env_weight
 from jigsaw.core.dates import parse_instant
-from jigsaw.identity import services
+from jigsaw.identity import linking, services
 from jigsaw.identity.linking import _State, index_cache, stored_model
 from jigsaw.identity.matching import Query
 from jigsaw.identity.models import Link, LinkMethod, Person, ReviewItem
@@ -336,6 +336,34 @@ def test_a_new_persons_record_is_that_person_from_its_first_version(linking_mode
     link = Link.objects.filter(record_id=record_id("POL:P1")).latest("id")
     assert link.method == LinkMethod.NEW
     assert link.known_from == parse_instant("2007-01-05T09:00:00Z", end_of_day=False)
+
+
+def test_first_links_are_backdated_person_by_person_whatever_the_chunk(
+    linking_mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bulk load places a million records: the persons they join are read a chunk at a time
+    (one query for all of them overflowed SQLite's limit on parameters)."""
+    monkeypatch.setattr(linking, "CHUNK", 1)
+    send(*AGENCIES, person("GP", "G9", "Dritan", "Hoxha", "1980-03-03"))  # known since 1 Jan
+    send(
+        person("POL", "P1", "Dritan", "Hoxha", "1980-03-03", recorded_at="2006-11-05T09:00:00Z"),
+        person("POL", "P1", "Dritan", "Hoxha", "1980-03-03", recorded_at="2007-04-05T09:00:00Z",
+               **home("9 Lime Grove", "N15 3HS")),
+        person("POL", "P2", "Ilir", "Berisha", "1979-07-07", recorded_at="2007-01-05T09:00:00Z"),
+        person("POL", "P2", "Ilir", "Berisha", "1979-07-07", recorded_at="2007-02-05T09:00:00Z",
+               **home("9 Lime Grove", "N15 3HS")),
+    )  # fmt: skip
+    assert person_of("POL:P1") == person_of("GP:G9")
+    latest = {
+        r: Link.objects.filter(record_id=record_id(r)).latest("id") for r in ("POL:P1", "POL:P2")
+    }
+    # Dritan: the police knew him from November, before the GP did: his person holds the
+    # police record from then, and the GP's from when it came.
+    gp = Link.objects.filter(record_id=record_id("GP:G9")).latest("id")
+    assert latest["POL:P1"].known_from == parse_instant("2006-11-05T09:00:00Z", end_of_day=False)
+    assert gp.known_from == parse_instant("2007-01-01T10:00:00Z", end_of_day=False)
+    # Ilir: a new person, from his record's first version.
+    assert latest["POL:P2"].known_from == parse_instant("2007-01-05T09:00:00Z", end_of_day=False)
 
 
 def test_a_record_not_matched_well_enough_goes_to_review_and_gets_its_own_person() -> None:
