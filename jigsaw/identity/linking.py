@@ -6,6 +6,7 @@ Services (services.py) call into this; nothing here is called from views or the 
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import threading
 from collections import Counter, defaultdict
@@ -272,15 +273,26 @@ def thresholds_in_force(stored: Thresholds) -> Thresholds:
 def stored_model() -> StoredModel:
     """The latest trained model (the engine's defaults before any), with the thresholds in
     force."""
-    latest = LinkageModel.objects.order_by("-id").first()
-    if latest is None:
-        key: tuple[Any, ...] = ("default",)
-        model = Model.default()
-    else:
-        key = (latest.pk, latest.trained_at, latest.record_count)
-        model = Model.from_dict(latest.parameters)
-    model.thresholds = thresholds_in_force(model.thresholds)
+    latest = (
+        LinkageModel.objects.order_by("-id").values_list("pk", "trained_at", "record_count").first()
+    )
+    key: tuple[Any, ...] = ("default",) if latest is None else tuple(latest)
+    parsed = _parsed_models.get(key)
+    if parsed is None:
+        # A stored model never changes (rows are appended), so it is parsed once per process:
+        # every search asks for it.
+        parsed = (
+            Model.default()
+            if latest is None
+            else Model.from_dict(LinkageModel.objects.get(pk=latest[0]).parameters)
+        )
+        _parsed_models.clear()
+        _parsed_models[key] = parsed
+    model = dataclasses.replace(parsed, thresholds=thresholds_in_force(parsed.thresholds))
     return StoredModel(key, model)
+
+
+_parsed_models: dict[tuple[Any, ...], Model] = {}
 
 
 # --- the process-level person index ----------------------------------------------------------
