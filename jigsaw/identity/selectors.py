@@ -40,7 +40,7 @@ from jigsaw.access.need_to_know import (
 from jigsaw.access.roles import Scope
 from jigsaw.core.clock import clock
 from jigsaw.identity.households import Household, household_build
-from jigsaw.identity.linking import current_links, index_cache, stored_model
+from jigsaw.identity.linking import CHUNK, current_links, index_cache, stored_model
 from jigsaw.identity.matching import Query
 from jigsaw.identity.models import Decision, Link, Person, ReviewItem
 from jigsaw.identity.services import (
@@ -132,23 +132,25 @@ class LinkAsOf:
 def links_as_of(*, record_ids: list[int] | set[int], as_of: datetime) -> dict[int, LinkAsOf]:
     """Each record's link as known on `as_of` (records with none known by then are absent)."""
     out: dict[int, LinkAsOf] = {}
-    rows = (
-        Link.objects.filter(record_id__in=record_ids, known_from__lte=as_of)
-        .order_by("record_id", "id")
-        .values_list(
-            "record_id",
-            "person_id",
-            "id",
-            "method",
-            "weight",
-            "probability",
-            "known_from",
-            "decision_id",
-            "restored_by_id",
+    ids = sorted(record_ids)
+    for start in range(0, len(ids), CHUNK):  # a bulk load touches a million records
+        rows = (
+            Link.objects.filter(record_id__in=ids[start : start + CHUNK], known_from__lte=as_of)
+            .order_by("record_id", "id")
+            .values_list(
+                "record_id",
+                "person_id",
+                "id",
+                "method",
+                "weight",
+                "probability",
+                "known_from",
+                "decision_id",
+                "restored_by_id",
+            )
         )
-    )
-    for row in rows:
-        out[row[0]] = LinkAsOf(*row)
+        for row in rows:
+            out[row[0]] = LinkAsOf(*row)
     return out
 
 
