@@ -302,37 +302,56 @@ class PersonIndex:
     def _partial_rows(self, partial: _Partial) -> np.ndarray:
         """Rows that every partial term keeps (names begin so, in the district, born then)."""
         c, v = self.columns, self.vocab
-        terms: list[tuple[np.ndarray, Callable[[int], bool]]] = []
+        # Each term: the rows the index built for it, a check of one row (for rows added
+        # since), and for a district or a year a check of many rows at once from the column,
+        # cheaper than sorting the term's own rows (a district holds a tenth of a million).
+        Many = Callable[[np.ndarray], np.ndarray] | None
+        terms: list[tuple[np.ndarray, Callable[[int], bool], Many]] = []
         none = np.zeros(0, dtype=np.int32)
         given, family, year = partial.given, partial.family, partial.year
         if len(given) >= _PREFIX_MIN:
             built = self._given_prefixes.find(given) if self._given_prefixes else none
-            terms.append((built, lambda row: _given_begins(c, row, given)))
+            terms.append((built, lambda row: _given_begins(c, row, given), None))
         if len(family) >= _PREFIX_MIN:
             built = self._family_prefixes.find(family) if self._family_prefixes else none
-            terms.append((built, lambda row: _family_begins(c, row, family)))
+            terms.append((built, lambda row: _family_begins(c, row, family), None))
         if partial.district:
             district = v.lookup(partial.district)
             built = self._districts.find(district) if self._districts else none
-            terms.append((built, lambda row: int(c.col("district")[row]) == district))
+            terms.append(
+                (
+                    built,
+                    lambda row: int(c.col("district")[row]) == district,
+                    lambda rows: c.col("district")[rows] == district,
+                )
+            )
         if year:
             built = self._years.find(year) if self._years else none
-            terms.append((built, lambda row: int(c.col("ymd")[row]) // 10000 == year))
+            terms.append(
+                (
+                    built,
+                    lambda row: int(c.col("ymd")[row]) // 10000 == year,
+                    lambda rows: c.col("ymd")[rows] // 10000 == year,
+                )
+            )
         if not terms:
             return np.zeros(0, dtype=np.int32)
-        found: list[np.ndarray] = []
-        for built, keeps in terms:
+        found: list[tuple[np.ndarray, Many]] = []
+        for built, keeps, many in terms:
             fresh = [row for row in self._fresh if keeps(row)]
-            found.append(np.concatenate([built, np.asarray(fresh, dtype=np.int32)]))
+            found.append((np.concatenate([built, np.asarray(fresh, dtype=np.int32)]), many))
         if len(found) == 1:
             # Unique, in name order (the exact name first), so a cut keeps the closest.
-            rows = found[0]
+            rows = found[0][0]
             _, first = np.unique(rows, return_index=True)
             return rows[np.sort(first)][:PARTIAL_MAX]
-        found.sort(key=len)
-        rows = np.unique(found[0])
-        for other in found[1:]:
-            rows = np.intersect1d(rows, np.unique(other), assume_unique=True)
+        found.sort(key=lambda term: len(term[0]))
+        rows = np.unique(found[0][0])
+        for other, many in found[1:]:
+            if many is not None:
+                rows = rows[many(rows)]
+            else:
+                rows = np.intersect1d(rows, np.unique(other), assume_unique=True)
         return rows[:PARTIAL_MAX]
 
     def _rank(
