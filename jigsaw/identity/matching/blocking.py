@@ -41,9 +41,17 @@ def _expand(rows: np.ndarray, values: list[tuple[int, ...]], sig: np.ndarray) ->
     return Keys(np.asarray(out_rows, dtype=np.int32), np.asarray(out_keys, dtype=np.int64))
 
 
-def _lookup(values: list[int], sig: np.ndarray) -> np.ndarray:
+def lookup(values: list[int], sig: np.ndarray) -> np.ndarray:
+    if len(sig) <= _FEW:
+        # A search's one row: index the list, rather than copy a vocabulary of a million
+        # records' names into an array for it.
+        return np.asarray([values[s] if values else 0 for s in np.maximum(sig, 0).tolist()],
+                          dtype=np.int64)  # fmt: skip
     table = np.asarray(values, dtype=np.int64) if values else np.zeros(1, dtype=np.int64)
     return table[np.maximum(sig, 0)]
+
+
+_FEW = 16
 
 
 def _mix(*parts: np.ndarray) -> np.ndarray:
@@ -73,8 +81,8 @@ def key_family_year(c: Columns, v: Vocab) -> Keys:
     """Sound of the surname, birth year and given initial: a wrong day or month of birth."""
     fsig, gsig, ymd = c.col("fsig"), c.col("gsig"), c.col("ymd")
     rows = np.flatnonzero((fsig >= 0) & (ymd > 0)).astype(np.int32)
-    initial = np.where(gsig[rows] >= 0, _lookup(v.given_initial, gsig[rows]), 0)
-    return Keys(rows, _mix(_lookup(v.family_phon, fsig[rows]), ymd[rows] // 10000, initial))
+    initial = np.where(gsig[rows] >= 0, lookup(v.given_initial, gsig[rows]), 0)
+    return Keys(rows, _mix(lookup(v.family_phon, fsig[rows]), ymd[rows] // 10000, initial))
 
 
 def key_given_year_month(c: Columns, v: Vocab) -> Keys:
@@ -87,13 +95,13 @@ def key_given_year_month(c: Columns, v: Vocab) -> Keys:
 def key_postcode_initial(c: Columns, v: Vocab) -> Keys:
     unit, gsig = c.col("unit"), c.col("gsig")
     rows = np.flatnonzero((unit >= 0) & (gsig >= 0)).astype(np.int32)
-    return Keys(rows, _mix(unit[rows], _lookup(v.given_initial, gsig[rows])))
+    return Keys(rows, _mix(unit[rows], lookup(v.given_initial, gsig[rows])))
 
 
 def key_family_prefix_day(c: Columns, v: Vocab) -> Keys:
     fsig, ymd = c.col("fsig"), c.col("ymd")
     rows = np.flatnonzero((fsig >= 0) & (ymd > 0)).astype(np.int32)
-    return Keys(rows, _mix(_lookup(v.family_prefix, fsig[rows]), ymd[rows] % 10000))
+    return Keys(rows, _mix(lookup(v.family_prefix, fsig[rows]), ymd[rows] % 10000))
 
 
 def key_names(c: Columns, v: Vocab) -> Keys:
@@ -110,7 +118,7 @@ def key_given_phon_year(c: Columns, v: Vocab) -> Keys:
     """Sound of the given name and birth year: a different surname (a stepfather's, a maiden)."""
     gsig, ymd = c.col("gsig"), c.col("ymd")
     rows = np.flatnonzero((gsig >= 0) & (ymd > 0)).astype(np.int32)
-    return Keys(rows, _mix(_lookup(v.given_phon, gsig[rows]), ymd[rows] // 10000))
+    return Keys(rows, _mix(lookup(v.given_phon, gsig[rows]), ymd[rows] // 10000))
 
 
 Rule = Callable[[Columns, Vocab], Keys]

@@ -23,7 +23,7 @@ from datetime import date
 
 import numpy as np
 
-from jigsaw.identity.matching.blocking import RULES, Keys, Rule
+from jigsaw.identity.matching.blocking import RULES, Keys, Rule, lookup
 from jigsaw.identity.matching.columns import Columns, Vocab
 from jigsaw.identity.matching.comparisons import (
     C_DOB,
@@ -50,8 +50,7 @@ from jigsaw.records.postcodes import parse_postcode
 def _key_family_sound(c: Columns, v: Vocab) -> Keys:
     fsig = c.col("fsig")
     rows = np.flatnonzero(fsig >= 0).astype(np.int32)
-    table = np.asarray(v.family_phon or [0], dtype=np.int64)
-    return Keys(rows, table[fsig[rows]])
+    return Keys(rows, lookup(v.family_phon, fsig[rows]))
 
 
 def _key_postcode(c: Columns, v: Vocab) -> Keys:

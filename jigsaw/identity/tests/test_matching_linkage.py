@@ -26,7 +26,7 @@ from jigsaw.identity.matching import (
     score_pair,
     train,
 )
-from jigsaw.identity.matching.blocking import candidate_pairs
+from jigsaw.identity.matching.blocking import candidate_pairs, lookup
 from jigsaw.identity.matching.engine import Table
 
 FIRST = [
@@ -402,3 +402,21 @@ def test_search_by_part_of_a_name_an_outward_code_or_a_year(
         assert len(alone) <= 3
     # At ingest nothing partial is used: a record is matched on what it holds.
     assert not built.match(Rec("x", "GP", given_name="Kath", family_name="Smi"))
+
+
+@given(
+    st.lists(st.integers(0, 2**40), max_size=50),
+    st.lists(st.integers(-1, 60), max_size=40),
+)
+def test_a_vocabulary_lookup_is_the_same_for_a_search_row_and_for_many(
+    values: list[int], sig: list[int]
+) -> None:
+    """A signature of -1 (no name) reads the first entry, as the blocking keys expect; a
+    search's few rows take another path than a batch's many, with the same answer."""
+    sig = [s for s in sig if s < len(values)] if values else [0, -1][: len(sig)]
+    signatures = np.asarray(sig, dtype=np.int32)
+    table = np.asarray(values or [0], dtype=np.int64)
+    expected = table[np.maximum(signatures, 0)]
+    assert lookup(values, signatures).tolist() == expected.tolist()
+    many = np.concatenate([signatures] * 20) if len(sig) else signatures
+    assert lookup(values, many).tolist() == table[np.maximum(many, 0)].tolist()
