@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz.distance import OSA, JaroWinkler
@@ -183,8 +184,10 @@ def family_level(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     return F_ELSE
 
 
-def _numbers(text: str) -> set[str]:
-    return {t for t in text.split() if any(ch.isdigit() for ch in t)}
+@lru_cache(maxsize=1 << 18)
+def _numbers(text: str) -> frozenset[str]:
+    # Cached: one address line meets hundreds of others in a batch.
+    return frozenset(t for t in text.split() if any(ch.isdigit() for ch in t))
 
 
 def address_level(a: str, b: str) -> int:
