@@ -695,9 +695,9 @@ def backdate_first_links(
     placed = {made.record_id for made in placing}
     held_from: dict[int, datetime] = {}
     persons = sorted(by_person)
-    for start in range(0, len(persons), CHUNK):  # a bulk load places a million records
+    for first_of_chunk in range(0, len(persons), CHUNK):  # a bulk load places a million
         for person, record, known_from in Link.objects.filter(
-            person_id__in=persons[start : start + CHUNK]
+            person_id__in=persons[first_of_chunk : first_of_chunk + CHUNK]
         ).values_list("person_id", "record_id", "known_from"):
             if record not in placed and (person not in held_from or known_from < held_from[person]):
                 held_from[person] = known_from
