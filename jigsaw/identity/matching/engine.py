@@ -44,6 +44,7 @@ from jigsaw.identity.matching.model import (
 from jigsaw.identity.matching.normalise import Norm, Rec, normalise
 
 _MAX_EM_PAIRS = 2_000_000
+_RANDOM_PAIRS = 200_000  # for u: pairs drawn at random are almost all non-matches
 
 
 @dataclass
@@ -89,20 +90,31 @@ def train(
     *,
     seed: int = 1,
     thresholds: Thresholds | None = None,
-    random_pairs: int = 200_000,
+    random_pairs: int = _RANDOM_PAIRS,
 ) -> Model:
     """A model trained on `records`: u from random pairs, m by EM on blocked pairs.
 
     Deterministic for a given seed (the only randomness is which pairs are sampled).
     """
     table = records if isinstance(records, Table) else Table.build(records)
+    return _trained(table, seed=seed, thresholds=thresholds, random_pairs=random_pairs)[0]
+
+
+_Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]  # rows a, rows b, their levels
+
+
+def _trained(
+    table: Table, *, seed: int, thresholds: Thresholds | None, random_pairs: int
+) -> tuple[Model, _Pairs | None]:
+    """The model, and the candidate pairs with their levels, which linking the same table
+    needs again (comparing them is most of the work)."""
     cols, n = table.columns, len(table.columns)
     rng = np.random.default_rng(seed)
     model = Model.default()
     if thresholds is not None:
         model.thresholds = thresholds
     if n < 2:
-        return model
+        return model, None
     started = time.perf_counter()
     sample = min(random_pairs, n * (n - 1) // 2)
     ra = rng.integers(0, n, sample)
@@ -149,7 +161,7 @@ def train(
         "random_pairs": int(keep.sum()),
         "milliseconds": round((time.perf_counter() - started) * 1000),
     }
-    return model
+    return model, (ia, ib, levels)
 
 
 def explain(
@@ -296,10 +308,14 @@ def link(
 ) -> Linkage:
     """Link records to persons: train (unless given a model), block, score, band and cluster."""
     table = Table.build(records)
-    model = model or train(table, seed=seed)
+    pairs: _Pairs | None = None
+    if model is None:
+        model, pairs = _trained(table, seed=seed, thresholds=None, random_pairs=_RANDOM_PAIRS)
     cols = table.columns
-    ia, ib, _ = candidate_pairs(cols)
-    levels = table.comparator.levels(cols, ia, cols, ib)
+    if pairs is None:
+        ia, ib, _ = candidate_pairs(cols)
+        pairs = (ia, ib, table.comparator.levels(cols, ia, cols, ib))
+    ia, ib, levels = pairs
     weights = model.weights(levels)
     bands = model.bands(levels, weights)
     _drop_ambiguous(table, ia, ib, levels, bands)
