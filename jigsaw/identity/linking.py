@@ -568,17 +568,27 @@ def assign_persons(
     out: dict[int, int | None] = {}
     taken: set[int] = set()
     pinned_persons = set(pins.values()) if exclusive else set()
+    # Beside records that stay where they are, a cluster may keep a person only if it holds
+    # some of those records: a changed record that no longer matches its person's other
+    # records leaves it, rather than holding it by its own vote.
+    staying: dict[int, set[int]] = defaultdict(set)
+    if not exclusive:
+        for r, person in now_person.items():
+            if r not in movable or r in pins:
+                staying[person].add(r)
     # Biggest clusters choose first, so a person stays with the bulk of its records.
     for members in sorted(clusters.values(), key=lambda m: (-len(m), min(m))):
         pinned_here = Counter(pins[r] for r in members if r in pins)
         if pinned_here:
             home: int | None = pinned_here.most_common(1)[0][0]
         else:
+            held = set(members)
             votes = Counter(
                 now_person[r]
                 for r in members
                 if r in now_person and now_person[r] not in taken
                 and now_person[r] not in pinned_persons
+                and (not staying[now_person[r]] or staying[now_person[r]] & held)
             )  # fmt: skip
             ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
             home = ranked[0][0] if ranked else None

@@ -282,6 +282,13 @@ def _link_each(
                 candidate = replace(candidate, band=Band.REVIEW)
             usable.append((candidate, other, person))
         usable = _hold_twins(r, usable, nearby, s)
+        current = links[r].person if r in links else None
+        # A changed record that no longer matches any other record of its person leaves it:
+        # its events must not stay in another child's chronology.
+        others = s.members[current] - {r} if current is not None else set()
+        still = any(p == current and c.band == Band.AUTO for c, _, p in usable)
+        if others and not still and r not in kept:
+            current = None
         auto = [u for u in usable if u[0].band == Band.AUTO and r not in kept]
         if auto and evidence.dob is None and not is_deterministic(auto[0][0].explanation):
             # No date of birth, and the records it matches were born years apart (a father
@@ -289,7 +296,6 @@ def _link_each(
             dobs = [d for _, o, _ in auto if (d := s.evidence[o].dob) is not None]
             if dobs and (max(dobs) - min(dobs)).days > 366:
                 auto = []
-        current = links[r].person if r in links else None
         if auto:
             candidate, other, person = max(
                 auto, key=lambda u: (is_deterministic(u[0].explanation), u[0].weight)
@@ -329,7 +335,7 @@ def _link_each(
                 )
             )
             report.links[str(method)] += 1
-            report.moved += current is not None and current != target
+            report.moved += r in links and links[r].person != target
             index_cache.note_link(s, r, target)
         raised = 0
         for candidate, other, person in usable:

@@ -366,6 +366,36 @@ def test_first_links_are_backdated_person_by_person_whatever_the_chunk(
     assert latest["POL:P2"].known_from == parse_instant("2007-01-05T09:00:00Z", end_of_day=False)
 
 
+def test_a_corrected_record_that_no_longer_matches_leaves_its_person(linking_mode: str) -> None:
+    """A school keyed the wrong pupil and corrects the record: it is another child, so its
+    events must leave Amara's chronology. A record that still matches stays."""
+    send(
+        *AGENCIES,
+        person("GP", "G1", "Amara", "Okafor", "2005-05-14", sex="F", **home()),
+        person("SCH", "S1", "Amara", "Okafor", "2005-05-14", sex="F", **home()),
+        person("POL", "P1", "Amara", "Okafor", "2005-05-14", sex="F", **home()),
+    )
+    amara = person_of("GP:G1")
+    assert person_of("SCH:S1") == person_of("POL:P1") == amara
+    send(
+        person("SCH", "S1", "Bogdan", "Nowak", "2001-11-02", sex="M",
+               recorded_at="2007-03-01T09:00:00Z", **home("4 Far Lane", "E8 2QT")),
+        person("POL", "P1", "Amara", "Okafor", "2005-05-14", sex="F",
+               recorded_at="2007-03-01T09:00:00Z", **home("3 New Road", "N17 6AD")),
+    )  # fmt: skip
+    assert person_of("SCH:S1") != amara
+    assert person_of("POL:P1") == amara  # moved house, still Amara
+    moved = Link.objects.filter(record_id=record_id("SCH:S1")).latest("id")
+    assert moved.method == LinkMethod.NEW
+    assert moved.known_from == parse_instant("2007-03-01T09:00:00Z", end_of_day=False)
+    gp = record_id("GP:G1")
+    # Her chronology held the school's record until the correction, and not after it.
+    assert record_id("SCH:S1") in related_records(record_id=gp, as_of=at("2007-02-28")).record_ids
+    assert (
+        record_id("SCH:S1") not in related_records(record_id=gp, as_of=at("2007-03-02")).record_ids
+    )
+
+
 def test_a_record_not_matched_well_enough_goes_to_review_and_gets_its_own_person() -> None:
     send(
         *AGENCIES,
