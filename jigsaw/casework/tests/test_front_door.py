@@ -281,7 +281,9 @@ def test_a_caller_who_knows_only_the_year_of_birth_can_search_with_it(world):
     page = text_of(found)
     assert "Born 5 January 2007" in page
     assert "Agreed: given name, family name, date of birth (born in the year asked)" in page
-    assert "born in 2007" in page  # the details searched for, for a new record
+    assert "You searched for Liam Brown, born in 2007" in page
+    # A new record would hold no date of birth: the page says so.
+    assert "With the details you searched for: Liam Brown. A year of birth alone is not" in page
     search = AuditEntry.objects.filter(action="search").latest("seq")
     assert search.detail["query"]["year_of_birth"] == 2007
     # A year that is not his ranks him lower than the year that is.

@@ -618,6 +618,15 @@ def _query(terms: dict[str, Any]) -> Query:
     )
 
 
+def _new_person_hint(terms: dict[str, Any]) -> str:
+    """What a new record will hold: the details searched for, less a year of birth alone (a
+    record holds a date of birth, not a year)."""
+    held = _terms_text({k: v for k, v in terms.items() if k != "year_of_birth"})
+    if terms.get("year_of_birth"):
+        return f"With the details you searched for: {held}. A year of birth alone is not recorded"
+    return f"With the details you searched for: {held}"
+
+
 def _terms_text(terms: dict[str, Any]) -> str:
     name = " ".join(x for x in (terms.get("given_name"), terms.get("family_name")) if x)
     bits = [name] if name else []
@@ -739,7 +748,7 @@ def _search_context(draft: dict[str, Any], kind: str, *, chosen: str = "") -> di
             {
                 "value": "new",
                 "text": f"{some} a new {who}",
-                "hint": {"text": f"With the details you searched for: {terms_text}"},
+                "hint": {"text": _new_person_hint(terms)},
                 "checked": chosen == "new",
             }
         )
