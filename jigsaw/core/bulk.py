@@ -89,7 +89,7 @@ def append_rows(
     if not rows:
         return
     model_fields = [_field(model, name) for name in fields]
-    table = connection.ops.quote_name(model._meta.db_table)
+    table = table_name(model)
     column_sql = ", ".join(connection.ops.quote_name(str(f.column)) for f in model_fields)
     converters = [(i, _converter(f)) for i, f in enumerate(model_fields)]
     converters = [(i, c) for i, c in converters if c is not _identity]
@@ -111,6 +111,11 @@ def _converted(row: Sequence[Any], converters: list[tuple[int, Callable[[Any], A
     for index, convert in converters:
         out[index] = convert(out[index])
     return out
+
+
+def table_name(model: type[models.Model]) -> str:
+    """`model`'s table, quoted for SQL written by hand."""
+    return str(connection.ops.quote_name(model._meta.db_table))
 
 
 def in_clause(column: str, values: Sequence[Any]) -> tuple[str, Any]:
@@ -159,7 +164,7 @@ def select_in(
     condition, param = in_clause(quote(str(_field(model, column).column)), values)
     conditions.append(condition)
     params.append(param)
-    sql = f"SELECT {names} FROM {quote(model._meta.db_table)} WHERE {' AND '.join(conditions)}"
+    sql = f"SELECT {names} FROM {table_name(model)} WHERE {' AND '.join(conditions)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [tuple(row) for row in cursor.fetchall()]

@@ -33,7 +33,7 @@ import orjson
 from django.db import connection
 from django.db.models import Model
 
-from jigsaw.core.bulk import aware_datetime, in_clause, select_in, selected_columns
+from jigsaw.core.bulk import aware_datetime, in_clause, select_in, selected_columns, table_name
 from jigsaw.core.dates import UK, uk_date
 from jigsaw.identity.matching.normalise import PLACEHOLDER_DISTRICT, address_key
 from jigsaw.identity.models import Link
@@ -460,21 +460,21 @@ class HouseholdRows:
                 # event versions (found by index), not to every event stored.
                 social, social_param = in_clause("wa.code", sorted(self._ever_social()))
                 joins = (
-                    f" JOIN {_table(StoredEvent)} we ON we.id = w.event_id "
-                    f"JOIN {_table(Agency)} wa ON wa.id = we.agency_id"
+                    f" JOIN {table_name(StoredEvent)} we ON we.id = w.event_id "
+                    f"JOIN {table_name(Agency)} wa ON wa.id = we.agency_id"
                 )
                 kinds = f" AND (w.type = 'household_change' OR {social})"
                 params.append(social_param)
             where = (
-                f"WHERE v.event_id IN (SELECT w.event_id FROM {_table(EventSubject)} s "
-                f"JOIN {_table(EventVersion)} w ON w.id = s.event_version_id{joins} "
+                f"WHERE v.event_id IN (SELECT w.event_id FROM {table_name(EventSubject)} s "
+                f"JOIN {table_name(EventVersion)} w ON w.id = s.event_version_id{joins} "
                 f"WHERE {named}{kinds})"
             )
         by_version: dict[int, list[tuple[int, str]]] = {}
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT s.event_version_id, s.record_id, s.role FROM {_table(EventSubject)} s "
-                f"JOIN {_table(EventVersion)} v ON v.id = s.event_version_id {where}",
+                f"SELECT s.event_version_id, s.record_id, s.role FROM {table_name(EventSubject)} s "
+                f"JOIN {table_name(EventVersion)} v ON v.id = s.event_version_id {where}",
                 params,
             )
             for version, record, role in cursor.fetchall():
@@ -491,9 +491,9 @@ class HouseholdRows:
                 # Instants as text: parsed in Python far faster than the drivers' conversion.
                 "SELECT v.id, v.event_id, v.version, v.type, CAST(v.occurred_at AS TEXT), "
                 "CAST(v.recorded_at AS TEXT), "
-                f"CAST(v.details AS TEXT), a.code, e.event_id FROM {_table(EventVersion)} v "
-                f"JOIN {_table(StoredEvent)} e ON e.id = v.event_id "
-                f"JOIN {_table(Agency)} a ON a.id = e.agency_id "
+                f"CAST(v.details AS TEXT), a.code, e.event_id FROM {table_name(EventVersion)} v "
+                f"JOIN {table_name(StoredEvent)} e ON e.id = v.event_id "
+                f"JOIN {table_name(Agency)} a ON a.id = e.agency_id "
                 f"{where} ORDER BY v.event_id, v.version",
                 params,
             )
@@ -897,12 +897,8 @@ def _select(
         return select_in(model, columns, where={}, column=column, values=values, as_text=as_text)
     names = selected_columns(model, columns, as_text)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {names} FROM {_table(model)}")
+        cursor.execute(f"SELECT {names} FROM {table_name(model)}")
         return [tuple(row) for row in cursor.fetchall()]
-
-
-def _table(model: type[Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _date(value: Any) -> date | None:

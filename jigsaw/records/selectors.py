@@ -35,7 +35,7 @@ from jigsaw.access.need_to_know import (
     viewer_of,
 )
 from jigsaw.access.roles import Scope
-from jigsaw.core.bulk import aware_datetime, in_clause
+from jigsaw.core.bulk import aware_datetime, in_clause, table_name
 from jigsaw.core.clock import clock
 from jigsaw.identity.models import Link
 from jigsaw.records.hooks import Related, related_records
@@ -119,10 +119,6 @@ def person_version_as_of(
     )
 
 
-def _table(model: Any) -> str:
-    return str(connection.ops.quote_name(model._meta.db_table))
-
-
 def records_chronology(
     *, record_ids: list[int], as_of: datetime | None = None
 ) -> list[ChronologyEntry]:
@@ -139,8 +135,8 @@ def records_chronology(
     # and building model objects and converting each column cost more than reading them.
     named, param = in_clause("s.record_id", sorted(wanted))
     events = (
-        f"SELECT w.event_id FROM {_table(EventSubject)} s "
-        f"JOIN {_table(EventVersion)} w ON w.id = s.event_version_id WHERE {named}"
+        f"SELECT w.event_id FROM {table_name(EventSubject)} s "
+        f"JOIN {table_name(EventVersion)} w ON w.id = s.event_version_id WHERE {named}"
     )
     known = connection.ops.adapt_datetimefield_value(as_of)
     with connection.cursor() as cursor:
@@ -149,9 +145,9 @@ def records_chronology(
             "SELECT v.event_id, v.id, v.version, v.type, CAST(v.occurred_at AS TEXT), "
             "CAST(v.recorded_at AS TEXT), "
             "CAST(v.details AS TEXT), v.narrative, v.author_name, v.author_role, a.code, "
-            f"e.event_id FROM {_table(EventVersion)} v "
-            f"JOIN {_table(Event)} e ON e.id = v.event_id "
-            f"JOIN {_table(Agency)} a ON a.id = e.agency_id "
+            f"e.event_id FROM {table_name(EventVersion)} v "
+            f"JOIN {table_name(Event)} e ON e.id = v.event_id "
+            f"JOIN {table_name(Agency)} a ON a.id = e.agency_id "
             f"WHERE v.event_id IN ({events}) AND v.recorded_at <= %s "
             "ORDER BY v.event_id, v.recorded_at, v.version",
             [param, known],
@@ -164,7 +160,8 @@ def records_chronology(
         chosen, chosen_param = in_clause("s.event_version_id", [row[1] for row in latest.values()])
         cursor.execute(
             f"SELECT s.event_version_id, s.record_id, r.local_id, s.role "
-            f"FROM {_table(EventSubject)} s JOIN {_table(PersonRecord)} r ON r.id = s.record_id "
+            f"FROM {table_name(EventSubject)} s "
+            f"JOIN {table_name(PersonRecord)} r ON r.id = s.record_id "
             f"WHERE {chosen} ORDER BY s.id",
             [chosen_param],
         )
