@@ -11,12 +11,14 @@ transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from django.db import connection, models
+
+T = TypeVar("T")
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
@@ -111,6 +113,13 @@ def _converted(row: Sequence[Any], converters: list[tuple[int, Callable[[Any], A
     for index, convert in converters:
         out[index] = convert(out[index])
     return out
+
+
+def chunks(values: Sequence[T], size: int = 2000) -> Iterator[Sequence[T]]:
+    """`values` a slice at a time, for ORM filters on `__in` (one parameter per value: a list
+    as long as a million records overflows SQLite's and PostgreSQL's limits)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def table_name(model: type[models.Model]) -> str:

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 
+from jigsaw.core.bulk import chunks
 from jigsaw.identity.matching import Band, Candidate, Contribution, Model, Rec, Thresholds, link
 from jigsaw.identity.matching.cluster import Evidence
 from jigsaw.identity.matching.comparisons import C_DOB, C_NHS, D_EXACT, D_SWAPPED
@@ -101,9 +102,9 @@ def current_records(record_ids: Iterable[int] | None = None) -> dict[int, Curren
             out[row[1]] = _current_of(row)
         return out
     ids = sorted(set(record_ids))
-    for start in range(0, len(ids), CHUNK):
+    for part in chunks(ids, CHUNK):
         for row in (
-            PersonVersion.objects.filter(record_id__in=ids[start : start + CHUNK])
+            PersonVersion.objects.filter(record_id__in=part)
             .order_by("record_id", "version")
             .values_list(*_VERSION_FIELDS)
         ):
@@ -133,11 +134,9 @@ def current_links(record_ids: Iterable[int] | None = None) -> dict[int, LinkStat
         take(Link.objects.order_by("record_id", "id").values_list(*fields).iterator(5000))
         return out
     ids = sorted(set(record_ids))
-    for start in range(0, len(ids), CHUNK):
+    for part in chunks(ids, CHUNK):
         take(
-            Link.objects.filter(record_id__in=ids[start : start + CHUNK])
-            .order_by("record_id", "id")
-            .values_list(*fields)
+            Link.objects.filter(record_id__in=part).order_by("record_id", "id").values_list(*fields)
         )
     return out
 
@@ -377,8 +376,7 @@ class IndexCache:
                 s.tentative_links,
             ),
         ):
-            for start in range(0, len(ids), CHUNK):
-                part = ids[start : start + CHUNK]
+            for part in chunks(ids, CHUNK):
                 found = {
                     row[0]: tuple(row[1:])
                     for row in model.objects.filter(id__in=part).values_list(*fields)
@@ -611,17 +609,17 @@ def _histories(record_ids: Iterable[int]) -> dict[int, list[Current]]:
     """Every version of the records that have more than one, oldest first."""
     ids = sorted(set(record_ids))
     many: set[int] = set()
-    for start in range(0, len(ids), CHUNK):
+    for part in chunks(ids, CHUNK):
         many.update(
-            PersonVersion.objects.filter(record_id__in=ids[start : start + CHUNK], version__gt=1)
+            PersonVersion.objects.filter(record_id__in=part, version__gt=1)
             .values_list("record_id", flat=True)
             .distinct()
         )
     out: dict[int, list[Current]] = defaultdict(list)
     wanted = sorted(many)
-    for start in range(0, len(wanted), CHUNK):
+    for part in chunks(wanted, CHUNK):
         for row in (
-            PersonVersion.objects.filter(record_id__in=wanted[start : start + CHUNK])
+            PersonVersion.objects.filter(record_id__in=part)
             .order_by("record_id", "version")
             .values_list(*_VERSION_FIELDS)
         ):
@@ -705,10 +703,10 @@ def backdate_first_links(
     placed = {made.record_id for made in placing}
     held_from: dict[int, datetime] = {}
     persons = sorted(by_person)
-    for first_of_chunk in range(0, len(persons), CHUNK):  # a bulk load places a million
-        for person, record, known_from in Link.objects.filter(
-            person_id__in=persons[first_of_chunk : first_of_chunk + CHUNK]
-        ).values_list("person_id", "record_id", "known_from"):
+    for part in chunks(persons, CHUNK):  # a bulk load places a million records
+        for person, record, known_from in Link.objects.filter(person_id__in=part).values_list(
+            "person_id", "record_id", "known_from"
+        ):
             if record not in placed and (person not in held_from or known_from < held_from[person]):
                 held_from[person] = known_from
     for person, made_here in by_person.items():

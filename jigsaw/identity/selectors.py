@@ -38,6 +38,7 @@ from jigsaw.access.need_to_know import (
     viewer_of,
 )
 from jigsaw.access.roles import Scope
+from jigsaw.core.bulk import chunks
 from jigsaw.core.clock import clock
 from jigsaw.identity.households import Household, household_build
 from jigsaw.identity.linking import CHUNK, current_links, index_cache, stored_model
@@ -133,9 +134,9 @@ def links_as_of(*, record_ids: list[int] | set[int], as_of: datetime) -> dict[in
     """Each record's link as known on `as_of` (records with none known by then are absent)."""
     out: dict[int, LinkAsOf] = {}
     ids = sorted(record_ids)
-    for start in range(0, len(ids), CHUNK):  # a bulk load touches a million records
+    for part in chunks(ids, CHUNK):  # a bulk load touches a million records
         rows = (
-            Link.objects.filter(record_id__in=ids[start : start + CHUNK], known_from__lte=as_of)
+            Link.objects.filter(record_id__in=part, known_from__lte=as_of)
             .order_by("record_id", "id")
             .values_list(
                 "record_id",

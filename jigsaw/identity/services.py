@@ -32,7 +32,7 @@ from jigsaw.access.need_to_know import (
     viewer_of,
 )
 from jigsaw.access.roles import Scope
-from jigsaw.core.bulk import allocate_ids, append_rows
+from jigsaw.core.bulk import allocate_ids, append_rows, chunks
 from jigsaw.core.clock import clock
 from jigsaw.identity.linking import (
     CHUNK,
@@ -232,8 +232,7 @@ def _existing_review_pairs(record_ids: Iterable[int] | None) -> set[tuple[int, i
         return {(min(a, b), max(a, b)) for a, b in rows}
     ids = sorted(set(record_ids))
     out: set[tuple[int, int]] = set()
-    for start in range(0, len(ids), CHUNK):
-        part = ids[start : start + CHUNK]
+    for part in chunks(ids, CHUNK):
         for a, b in rows.filter(record_a_id__in=part).union(rows.filter(record_b_id__in=part)):
             out.add((min(a, b), max(a, b)))
     return out
