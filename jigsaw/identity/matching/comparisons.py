@@ -8,7 +8,7 @@ pairs; the fuzzy name and address checks run once per distinct pair of values, c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -16,6 +16,7 @@ import numpy as np
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import token_set_ratio
 
+from jigsaw.core.forked import map_in_parts
 from jigsaw.identity.matching.columns import I8, I32, Columns, Vocab
 from jigsaw.identity.matching.nicknames import name_groups
 from jigsaw.identity.matching.normalise import phonetic
@@ -79,15 +80,19 @@ class _PairCache:
         if len(self.cache) > _CACHE_LIMIT:
             self.cache.clear()
         cache = self.cache
+        keys = uniq.tolist()
+        missing = [key for key in keys if key not in cache]
+        if missing:
+            # A local authority's first linking meets hundreds of thousands of new pairs of
+            # names: they are shared between the cores.
+            cache.update(zip(missing, map_in_parts(self._compute, missing).tolist(), strict=True))
+        return np.fromiter(map(cache.__getitem__, keys), dtype=np.int8, count=len(keys))[inverse]
+
+    def _compute(self, keys: Sequence[int]) -> I8:
         fn = self.fn
-        values = np.empty(len(uniq), dtype=np.int8)
-        for i, key in enumerate(uniq.tolist()):
-            level = cache.get(key)
-            if level is None:
-                level = fn(key >> 32, key & 0xFFFFFFFF)
-                cache[key] = level
-            values[i] = level
-        return values[inverse]
+        return np.fromiter(
+            (fn(key >> 32, key & 0xFFFFFFFF) for key in keys), dtype=np.int8, count=len(keys)
+        )
 
 
 @dataclass(frozen=True, slots=True)
