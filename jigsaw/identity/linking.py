@@ -21,6 +21,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 
 from jigsaw.core.bulk import chunks
+from jigsaw.core.collector import paused, settle
 from jigsaw.identity.matching import Band, Candidate, Contribution, Model, Rec, Thresholds, link
 from jigsaw.identity.matching.cluster import Evidence
 from jigsaw.identity.matching.comparisons import C_DOB, C_NHS, D_EXACT, D_SWAPPED
@@ -320,6 +321,10 @@ class _State:
     tentative_links: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
+# An index this large is set aside from the garbage collector once built.
+SETTLE_FROM = 100_000
+
+
 class IndexCache:
     """Every record's latest version in a PersonIndex, with the persons they are linked to.
 
@@ -342,10 +347,17 @@ class IndexCache:
         version (the ones about to be linked)."""
         with self.lock:
             s = self.state
-            if s.key != model.key or not self._still_there(s):
+            built = s.key != model.key or not self._still_there(s)
+            if built:
                 s = self.state = _State(key=model.key, index=PersonIndex(model.model))
-            self._load_versions(s)
-            self._load_links(s)
+            with paused():
+                self._load_versions(s)
+                self._load_links(s)
+            if built and len(s.current) >= SETTLE_FROM:
+                # A long-lived index of a million records is tens of millions of objects:
+                # set aside, the collector never walks them again (a walk takes seconds, and
+                # would stall whichever search met it).
+                settle()
             # Batches of different agencies may commit out of id order: a version below the
             # high-water mark can appear late. Every record gets a link (written under the
             # store-wide lock, so links do arrive in order); a record linked but not indexed,

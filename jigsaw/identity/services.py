@@ -34,6 +34,7 @@ from jigsaw.access.need_to_know import (
 from jigsaw.access.roles import Scope
 from jigsaw.core.bulk import allocate_ids, append_rows, chunks
 from jigsaw.core.clock import clock
+from jigsaw.core.collector import paused
 from jigsaw.identity.linking import (
     CHUNK,
     Current,
@@ -397,6 +398,7 @@ def _hold_twins(
     ]
 
 
+@paused()
 def _link_batch(report: LinkReport, stored: Any, *, movable: set[int] | None) -> None:
     """Link with the batch engine. `movable` None: a relink, where any unpinned record may
     move; else only those records are placed, beside records that stay where they are."""

@@ -113,9 +113,11 @@ class Refusal:
 
 
 class _Persons:
-    def __init__(self, ids: Sequence[str], evidence: Sequence[Evidence]) -> None:
-        self.parent = list(range(len(ids)))
-        self.members: dict[int, list[int]] = {i: [i] for i in range(len(ids))}
+    """Union-find over row numbers; a row alone is its own person (no list kept for it)."""
+
+    def __init__(self, size: int, evidence: Sequence[Evidence]) -> None:
+        self.parent = list(range(size))
+        self.members: dict[int, list[int]] = {}  # roots of more than one row
         self.evidence = evidence
         self.cannot: dict[int, set[int]] = {}
 
@@ -127,29 +129,40 @@ class _Persons:
             self.parent[i], i = root, self.parent[i]
         return root
 
+    def of(self, root: int) -> list[int]:
+        return self.members.get(root) or [root]
+
     def union(self, a: int, b: int) -> int:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return ra
-        if len(self.members[ra]) < len(self.members[rb]):
+        if len(self.of(ra)) < len(self.of(rb)):
             ra, rb = rb, ra
         self.parent[rb] = ra
-        self.members[ra].extend(self.members.pop(rb))
+        joined = self.members.get(ra)
+        if joined is None:
+            joined = self.members[ra] = [ra]
+        joined.extend(self.members.pop(rb, None) or [rb])
         return ra
 
     def forbidden(self, ra: int, rb: int) -> bool:
-        small, big = (ra, rb) if len(self.members[ra]) <= len(self.members[rb]) else (rb, ra)
-        for i in self.members[small]:
+        if not self.cannot:
+            return False
+        a, b = self.of(ra), self.of(rb)
+        small, big = (a, rb) if len(a) <= len(b) else (b, ra)
+        for i in small:
             for j in self.cannot.get(i, ()):
                 if self.find(j) == big:
                     return True
         return False
 
     def conflict(self, ra: int, rb: int) -> str | None:
-        for i in self.members[ra]:
-            ei = self.evidence[i]
-            for j in self.members[rb]:
-                reason = conflict(ei, self.evidence[j])
+        evidence = self.evidence
+        others = [evidence[j] for j in self.of(rb)]
+        for i in self.of(ra):
+            ei = evidence[i]
+            for ej in others:
+                reason = conflict(ei, ej)
                 if reason is not None:
                     return reason
         return None
@@ -169,35 +182,65 @@ def cluster(
     `ids[k]`. Raises ConstraintConflict when the must-links join a cannot-link pair.
     """
     index = {record_id: k for k, record_id in enumerate(ids)}
-    persons = _Persons(ids, evidence if evidence is not None else [Evidence()] * len(ids))
-    for a, b in cannot_link:
-        ia, ib = index[a], index[b]
+    # Strongest first; equal weights in the order of the ids, so the result never depends on
+    # the order the links came in.
+    ordered = sorted(links, key=lambda link: (-link[2], link[0], link[1]))
+    numbers, refused = cluster_rows(
+        len(ids),
+        [(index[a], index[b]) for a, b, _ in ordered],
+        evidence=evidence,
+        must_link=[(index[a], index[b]) for a, b in must_link],
+        cannot_link=[(index[a], index[b]) for a, b in cannot_link],
+        names=ids,
+    )
+    return dict(zip(ids, numbers, strict=True)), [
+        Refusal(ids[a], ids[b], reason) for _, a, b, reason in refused
+    ]
+
+
+def cluster_rows(
+    size: int,
+    links: Iterable[tuple[int, int]],
+    *,
+    evidence: Sequence[Evidence] | None = None,
+    must_link: Iterable[tuple[int, int]] = (),
+    cannot_link: Iterable[tuple[int, int]] = (),
+    names: Sequence[str] = (),
+) -> tuple[list[int], list[tuple[int, int, int, str]]]:
+    """`cluster` on row numbers 0..size-1 (the batch path, which has no use for id strings):
+    each row's person number, and the refused links as (position in `links`, row, row, why).
+    `links` are joined in the order given; `names` only word the errors."""
+
+    def name(row: int) -> str:
+        return names[row] if names else str(row)
+
+    persons = _Persons(size, evidence if evidence is not None else [Evidence()] * size)
+    for ia, ib in cannot_link:
         if ia == ib:
-            raise ConstraintConflict(f"{a} cannot be kept apart from itself")
+            raise ConstraintConflict(f"{name(ia)} cannot be kept apart from itself")
         persons.cannot.setdefault(ia, set()).add(ib)
         persons.cannot.setdefault(ib, set()).add(ia)
-    for a, b in must_link:
-        persons.union(index[a], index[b])
+    for ia, ib in must_link:
+        persons.union(ia, ib)
     for i, partners in persons.cannot.items():
         for j in partners:
             if persons.find(i) == persons.find(j):
-                raise ConstraintConflict(f"{ids[i]} and {ids[j]} are both must- and cannot-linked")
-    refused: list[Refusal] = []
-    ordered = sorted(links, key=lambda link: (-link[2], link[0], link[1]))
-    for a, b, _ in ordered:
-        ra, rb = persons.find(index[a]), persons.find(index[b])
+                raise ConstraintConflict(
+                    f"{name(i)} and {name(j)} are both must- and cannot-linked"
+                )
+    refused: list[tuple[int, int, int, str]] = []
+    find = persons.find
+    for k, (a, b) in enumerate(links):
+        ra, rb = find(a), find(b)
         if ra == rb:
             continue
         if persons.forbidden(ra, rb):
-            refused.append(Refusal(a, b, HUMAN_APART))
+            refused.append((k, a, b, HUMAN_APART))
             continue
         reason = persons.conflict(ra, rb)
         if reason is not None:
-            refused.append(Refusal(a, b, reason))
+            refused.append((k, a, b, reason))
             continue
         persons.union(ra, rb)
     numbers: dict[int, int] = {}
-    out: dict[str, int] = {}
-    for k, record_id in enumerate(ids):
-        out[record_id] = numbers.setdefault(persons.find(k), len(numbers))
-    return out, refused
+    return [numbers.setdefault(find(k), len(numbers)) for k in range(size)], refused

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from jigsaw.core.collector import paused
 from jigsaw.identity.matching.blocking import candidate_pairs
-from jigsaw.identity.matching.cluster import HUMAN_APART, Evidence, Refusal, cluster
+from jigsaw.identity.matching.cluster import HUMAN_APART, Evidence, Refusal, cluster_rows
 from jigsaw.identity.matching.columns import Columns, Vocab
 from jigsaw.identity.matching.comparisons import (
     AGREE,
@@ -85,6 +86,7 @@ class ScoredPair:
     explanation: tuple[Contribution, ...]
 
 
+@paused()
 def train(
     records: Sequence[Rec] | Table,
     *,
@@ -283,20 +285,17 @@ def _hold_twins(
     bands[hold] = Band.REVIEW.value
 
 
-def _refused_rows(
-    ids: list[str], ia: np.ndarray, ib: np.ndarray, auto: np.ndarray, refused: list[Refusal]
+def _strongest_first(
+    ids: Sequence[str], ia: np.ndarray, ib: np.ndarray, strength: np.ndarray, chosen: np.ndarray
 ) -> np.ndarray:
-    """Rows of the auto-links clustering refused for what the records hold."""
-    wanted = [(r.a, r.b) for r in refused if r.reason != HUMAN_APART]
-    if not wanted:
-        return np.zeros(0, dtype=np.int64)
-    needed = {x for pair in wanted for x in pair}
-    row = {x: i for i, x in enumerate(ids) if x in needed}
-    codes = (ia[auto].astype(np.int64) << 32) | ib[auto].astype(np.int64)
-    chosen = [(min(row[a], row[b]) << 32) | max(row[a], row[b]) for a, b in wanted]
-    return auto[np.isin(codes, np.asarray(chosen, dtype=np.int64))].astype(np.int64)
+    """`chosen` pairs ordered as `cluster` orders links: strongest first, then by the two ids."""
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[np.argsort(np.asarray(ids, dtype=str), kind="stable")] = np.arange(len(ids))
+    order = np.lexsort((rank[ib[chosen]], rank[ia[chosen]], -strength[chosen]))
+    return chosen[order]
 
 
+@paused()
 def link(
     records: Sequence[Rec],
     *,
@@ -324,16 +323,23 @@ def link(
     # Deterministic links rank above any probabilistic one.
     strength = weights + np.where(deterministic(levels), 1000.0, 0.0)
     ids = cols.ids
-    links = [(ids[ia[k]], ids[ib[k]], float(strength[k])) for k in auto.tolist()]
-    evidence = [evidence_of(n) for n in table.norms]
-    persons, refused = cluster(
-        ids, links, evidence=evidence, must_link=must_link, cannot_link=cannot_link
+    ordered = _strongest_first(ids, ia, ib, strength, auto)
+    must, cannot = list(must_link), list(cannot_link)
+    row = {record_id: k for k, record_id in enumerate(ids)} if must or cannot else {}
+    numbers, refusals = cluster_rows(
+        len(ids),
+        zip(ia[ordered].tolist(), ib[ordered].tolist(), strict=True),
+        evidence=[evidence_of(n) for n in table.norms],
+        must_link=[(row[a], row[b]) for a, b in must],
+        cannot_link=[(row[a], row[b]) for a, b in cannot],
+        names=ids,
     )
+    persons = dict(zip(ids, numbers, strict=True))
+    refused = [Refusal(ids[a], ids[b], why) for _, a, b, why in refusals]
     # A link clustering refused for what the records hold (not for a person's decision) is
     # for a person to look at, like the review band.
-    review_rows = np.concatenate(
-        [np.flatnonzero(bands == Band.REVIEW.value), _refused_rows(ids, ia, ib, auto, refused)]
-    )
+    held_back = np.sort(ordered[[k for k, _, _, why in refusals if why != HUMAN_APART]])
+    review_rows = np.concatenate([np.flatnonzero(bands == Band.REVIEW.value), held_back])
     review_rows = review_rows[np.argsort(-weights[review_rows], kind="stable")][:review_limit]
     weight_table = model.weight_table()
     review = [

@@ -27,7 +27,8 @@ from jigsaw.identity.matching import (
     train,
 )
 from jigsaw.identity.matching.blocking import candidate_pairs, lookup
-from jigsaw.identity.matching.engine import Table
+from jigsaw.identity.matching.engine import Table, evidence_of
+from jigsaw.identity.matching.model import deterministic
 
 FIRST = [
     "Oliver", "George", "Harry", "Noah", "Jack", "Leo", "Arthur", "Muhammad", "Oscar", "Charlie",
@@ -276,6 +277,28 @@ def test_clustering_respects_human_decisions() -> None:
     assert refused
     with pytest.raises(ConstraintConflict):
         cluster(ids, links, must_link=[("a", "b")], cannot_link=[("a", "b")])
+
+
+def test_linking_clusters_exactly_as_cluster_does(background: list[Rec]) -> None:
+    """Batch linking orders and joins row numbers; the result is what `cluster` makes of the
+    same auto-links by id (ties broken by the ids, not the rows: ids here sort otherwise)."""
+    must, cannot = [(background[0].id, background[7].id)], [(background[1].id, background[2].id)]
+    linked = link(background, seed=1, must_link=must, cannot_link=cannot)
+    ia, ib, weights, bands = linked.pairs
+    strength = weights + np.where(deterministic(linked.levels), 1000.0, 0.0)
+    auto = np.flatnonzero(bands == Band.AUTO.value)
+    assert len(set(strength[auto].tolist())) < len(auto)  # equal weights are there to order
+    table = Table.build(background)
+    persons, refused = cluster(
+        linked.ids,
+        [(linked.ids[ia[k]], linked.ids[ib[k]], float(strength[k])) for k in auto.tolist()],
+        evidence=[evidence_of(n) for n in table.norms],
+        must_link=must,
+        cannot_link=cannot,
+    )
+    assert linked.persons == persons
+    assert linked.refused == refused
+    assert refused
 
 
 @settings(max_examples=60, deadline=None)
