@@ -122,17 +122,27 @@ def viewer_of(user: Any | None) -> Viewer:
         return Viewer(user=None, role="", rules=None)
     if not getattr(user, "is_authenticated", False):
         raise NoAccess("sign in first")
-    profile = StaffProfile.objects.filter(user=user).first()
+    # A request's user comes with its profile and whether it manages a team, read with it
+    # this request (backends.StaffBackend); any other user object is read afresh.
+    with_request = hasattr(user, "manages_teams")
+    profile = (
+        getattr(user, "staff_profile", None)
+        if with_request
+        else StaffProfile.objects.filter(user=user).first()
+    )
     if profile is None:
         raise NoAccess("this account has no role")
     if not profile.usable_at(clock.now()):
         raise NoAccess("this account has ended")
+    managed: frozenset[int] = frozenset()
+    if user.manages_teams if with_request else True:
+        managed = frozenset(Team.objects.filter(manager=user).values_list("pk", flat=True))
     return Viewer(
         user=user,
         role=profile.role,
         rules=rules_for(profile.role),
         team_id=profile.team_id,
-        managed_team_ids=frozenset(Team.objects.filter(manager=user).values_list("pk", flat=True)),
+        managed_team_ids=managed,
         agency_code=profile.agency_code,
     )
 

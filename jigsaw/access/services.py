@@ -234,6 +234,15 @@ def account_locked(*, username: str) -> bool:
     return worst is not None and worst >= settings.AXES_FAILURE_LIMIT
 
 
+def user_locked(*, user: Any) -> bool:
+    """`account_locked` for a signed-in request's user, from what was read with it (see
+    backends.StaffBackend) when it was."""
+    if not hasattr(user, "lockout_failures"):
+        return account_locked(username=user.get_username())
+    worst = user.lockout_failures
+    return worst is not None and worst >= settings.AXES_FAILURE_LIMIT
+
+
 def password_change(*, user: Any, new_password: str) -> None:
     """Raises django's ValidationError when the password breaks the policy."""
     validate_password(new_password, user)

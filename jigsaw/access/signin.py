@@ -17,7 +17,7 @@ from django_otp import login as otp_login
 
 from jigsaw.access.audit import audit_record
 from jigsaw.access.models import AuditEntry, StaffProfile
-from jigsaw.access.services import account_locked, totp_device
+from jigsaw.access.services import account_locked, totp_device, user_locked
 from jigsaw.core.clock import clock
 
 PENDING = "jigsaw_pending_sign_in"
@@ -184,7 +184,7 @@ def session_problem(request: HttpRequest) -> str:
     now = clock.now()
     if profile is None or not profile.usable_at(now):
         return "Your account can no longer be used"
-    if account_locked(username=user.get_username()):
+    if user_locked(user=user):
         return LOCKED
     session = request.session
     signed_in, seen = _parse(session.get(SIGNED_IN_AT)), _parse(session.get(SEEN_AT))

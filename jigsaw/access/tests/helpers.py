@@ -50,7 +50,7 @@ def sign_in_as(client: Client, user: Any, **staff_options: Any) -> Client:
     """The client's session as if the user had given their password and code just now."""
     make_staff(user, **staff_options)
     device = TOTPDevice.objects.get(user=user)
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="jigsaw.access.backends.StaffBackend")
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     now = clock.now().isoformat()

@@ -114,7 +114,8 @@ LOGIN_REDIRECT_URL = "/"
 # django-axes first, so a locked account is refused before its password is even checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading a session's user with its profile and lock-out in one query.
+    "jigsaw.access.backends.StaffBackend",
 ]
 AXES_FAILURE_LIMIT = 5  # wrong passwords or codes in a row
 # Lock the account, whichever machine tries: rotating addresses gains an attacker nothing, and
