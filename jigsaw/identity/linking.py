@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 
-from jigsaw.core.bulk import chunks
+from jigsaw.core.bulk import chunks, table_name
 from jigsaw.core.collector import paused, settle
 from jigsaw.identity.matching import Band, Candidate, Contribution, Model, Rec, Thresholds, link
 from jigsaw.identity.matching.cluster import Evidence
@@ -321,6 +321,17 @@ class _State:
     tentative_links: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
+def _high_water() -> tuple[int, int]:
+    """The highest person version id and link id stored (0: none)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(id) FROM {table_name(PersonVersion)}),"
+            f" (SELECT MAX(id) FROM {table_name(Link)})"
+        )
+        versions, links = cursor.fetchone()
+    return int(versions or 0), int(links or 0)
+
+
 # An index this large is set aside from the garbage collector once built.
 SETTLE_FROM = 100_000
 
@@ -350,9 +361,13 @@ class IndexCache:
             built = s.key != model.key or not self._still_there(s)
             if built:
                 s = self.state = _State(key=model.key, index=PersonIndex(model.model))
+            # Most searches find nothing new: one query says so.
+            versions_top, links_top = (None, None) if built else _high_water()
             with paused():
-                self._load_versions(s)
-                self._load_links(s)
+                if versions_top is None or versions_top > s.version_seen:
+                    self._load_versions(s)
+                if links_top is None or links_top > s.link_seen:
+                    self._load_links(s)
             if built and len(s.current) >= SETTLE_FROM:
                 # A long-lived index of a million records is tens of millions of objects:
                 # set aside, the collector never walks them again (a walk takes seconds, and
