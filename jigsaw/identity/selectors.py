@@ -596,10 +596,11 @@ def _search(query: Query, *, limit: int, scope: PersonScope | None) -> list[Sear
         assert state.index is not None
         # Within a scope the best record of a person may be one the user may not see: rank
         # records, not persons, and take each person's best visible one.
+        # Candidates are explained as they are taken: the hits passed over cost little.
         found = (
-            state.index.search(query, limit=limit * 3, by_person=True)
+            state.index.ranked(query, most=limit * 3, by_person=True)
             if scope is None
-            else state.index.search(query, limit=min(limit * 20, 1000), by_person=False)
+            else state.index.ranked(query, most=min(limit * 20, 1000), by_person=False)
         )
         hits: list[SearchHit] = []
         seen: set[int] = set()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -290,13 +290,20 @@ class PersonIndex:
     def search(self, query: Query, *, limit: int = 10, by_person: bool = True) -> list[Candidate]:
         """The best matches for a query, strongest first (one per person when `by_person`).
         Any part of a name, an outward postcode or a year of birth is used as well."""
-        return self._rank(
-            query.as_record(), limit=limit, by_person=by_person, partial=_Partial.of(query)
+        return list(self.ranked(query, most=limit, by_person=by_person))
+
+    def ranked(
+        self, query: Query, *, most: int = 10, by_person: bool = True
+    ) -> Iterator[Candidate]:
+        """`search`, one candidate at a time: each is explained only when taken, so a caller
+        that may pass some over can ask for more than it keeps at little cost."""
+        return self._ranked(
+            query.as_record(), limit=most, by_person=by_person, partial=_Partial.of(query)
         )
 
     def match(self, record: Rec, *, limit: int = 10) -> list[Candidate]:
         """Candidates for a new record at ingest, each with its band (auto-link, review, none)."""
-        return self._rank(record, limit=limit, by_person=False)
+        return list(self._ranked(record, limit=limit, by_person=False))
 
     def _partial_rows(self, partial: _Partial) -> np.ndarray:
         """Rows that every partial term keeps (names begin so, in the district, born then)."""
@@ -353,9 +360,9 @@ class PersonIndex:
                 rows = np.intersect1d(rows, np.unique(other), assume_unique=True)
         return rows[:PARTIAL_MAX]
 
-    def _rank(
+    def _ranked(
         self, record: Rec, *, limit: int, by_person: bool, partial: _Partial | None = None
-    ) -> list[Candidate]:
+    ) -> Iterator[Candidate]:
         query = Columns(self.vocab, capacity=1)
         query.extend([normalise(replace(record, id=record.id or "query"))])
         rows = self._candidates(query)
@@ -365,7 +372,7 @@ class PersonIndex:
             if partial.district or partial.year or not complete:
                 rows = np.union1d(rows, self._partial_rows(partial)).astype(np.int32)
         if not len(rows):
-            return []
+            return
         zeros = np.zeros(len(rows), dtype=np.int64)
         levels = self.comparator.levels(query, zeros, self.columns, rows)
         asked = self._asked(partial, rows, levels) if partial is not None else _Asked()
@@ -376,7 +383,7 @@ class PersonIndex:
             weights = weights + asked.weights()
         order = np.argsort(-weights, kind="stable")
         bands = self.model.bands(levels[order[: limit * 4]], weights[order[: limit * 4]])
-        out: list[Candidate] = []
+        given = 0
         seen: set[str] = set()
         for rank, k in enumerate(order[: limit * 4].tolist()):
             row = int(rows[k])
@@ -391,19 +398,17 @@ class PersonIndex:
             )
             if asked:
                 explanation = asked.explain(explanation, k)
-            out.append(
-                Candidate(
-                    record_id=self.columns.ids[row],
-                    person_id=person,
-                    weight=round(w, 2),
-                    probability=float(probability(w)),
-                    band=Band(bands[rank]),
-                    explanation=explanation,
-                )
+            yield Candidate(
+                record_id=self.columns.ids[row],
+                person_id=person,
+                weight=round(w, 2),
+                probability=float(probability(w)),
+                band=Band(bands[rank]),
+                explanation=explanation,
             )
-            if len(out) >= limit:
-                break
-        return out
+            given += 1
+            if given >= limit:
+                return
 
     def _asked(self, partial: _Partial, rows: np.ndarray, levels: np.ndarray) -> _Asked:
         """How each row meets the partial terms, per comparison.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from datetime import date, timedelta
+from itertools import islice
 from pathlib import Path
 from random import Random
 
@@ -382,6 +383,9 @@ def test_search_finds_the_right_person_first(model: Model, background: list[Rec]
         assert found, query
         best = [c for c in found if c.weight == found[0].weight]
         assert any(c.record_id == target.id for c in best), (query, found[:2])
+        # Taken one at a time (explained as taken), the same candidates in the same order.
+        assert list(islice(index.ranked(query, most=15, by_person=False), 5)) == found
+        assert list(index.ranked(query, most=5)) == index.search(query, limit=5)
     # Added after the build: searchable at once, and matched at ingest.
     late = Rec("late-1", "GP", "Zephyrine", "Quennell", (), date(2011, 1, 2), "F", "", "",
                "N1 1AA")  # fmt: skip
