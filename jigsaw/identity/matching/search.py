@@ -188,6 +188,41 @@ def _prefixes(c: Columns, column: str, names: Callable[[Vocab, int], list[str]])
     return _Prefixes(rows, sig[rows], {s: names(c.vocab, s) for s in np.unique(sig[rows]).tolist()})
 
 
+class _Leads:
+    """The first two letters of every name a name signature goes by, as numbers: a name that
+    begins with a prefix of two or more letters begins with its first two. Kept up to date
+    with the vocabulary as it grows."""
+
+    _WIDTH = 4  # names per signature held; a signature with more is always looked at
+
+    def __init__(self, names: Callable[[Vocab, int], list[str]], count: Callable[[Vocab], int]):
+        self.names, self.count = names, count
+        self.codes = np.zeros((0, self._WIDTH), dtype=np.int64)
+
+    @staticmethod
+    def _code(name: str) -> int:
+        return (ord(name[0]) << 21) | ord(name[1]) if len(name) >= 2 else -2
+
+    def could_begin(self, v: Vocab, sigs: np.ndarray, prefix: str) -> np.ndarray:
+        """Which of `sigs` (-1: no name) may have a name beginning with `prefix`."""
+        if len(prefix) < 2:
+            return sigs >= 0
+        size = self.count(v)
+        if len(self.codes) < size:
+            more = np.full((size - len(self.codes), self._WIDTH), -3, dtype=np.int64)
+            for k, sig in enumerate(range(len(self.codes), size)):
+                names = self.names(v, sig)
+                if len(names) > self._WIDTH:
+                    more[k, 0] = -1
+                else:
+                    more[k, : len(names)] = [self._code(n) for n in names]
+            self.codes = np.concatenate([self.codes, more])
+        known = sigs >= 0
+        codes = self.codes[np.where(known, sigs, 0)]
+        hit = ((codes == self._code(prefix)) | (codes[:, :1] == -1)).any(axis=1)
+        return hit & known
+
+
 class _SortedKeys:
     def __init__(self, keys: Keys) -> None:
         order = np.argsort(keys.keys, kind="stable")
@@ -213,6 +248,10 @@ class PersonIndex:
         self._pending: dict[str, dict[int, list[int]]] = {name: {} for name in SEARCH_RULES}
         self._pending_rows = 0
         self._weights = model.weight_table()
+        self._leads = {
+            "gsig": _Leads(_given_names, lambda v: len(v.given_sigs)),
+            "fsig": _Leads(_family_names, lambda v: len(v.family_sigs)),
+        }
         self._row_of: dict[str, int] = {}
         # For partial terms: names by prefix, rows by district and by birth year, and the rows
         # added since the last build (checked one by one).
@@ -428,13 +467,15 @@ class PersonIndex:
             if not prefix:
                 continue
             penalised = np.flatnonzero(self._weights[comparison, levels[:, comparison]] < 0)
-            # Once per distinct name, not per record.
+            # Once per distinct name, not per record; and only names with the right first two
+            # letters are looked at (a common surname's block holds thousands of names).
             sigs, which = np.unique(c.col(column)[rows[penalised]], return_inverse=True)
-            begins = np.asarray(
-                [s >= 0 and any(n.startswith(prefix) for n in names(self.vocab, s))
-                 for s in sigs.tolist()],
-                dtype=bool,
-            )  # fmt: skip
+            begins = np.zeros(len(sigs), dtype=bool)
+            maybe = np.flatnonzero(self._leads[column].could_begin(self.vocab, sigs, prefix))
+            begins[maybe] = [
+                any(n.startswith(prefix) for n in names(self.vocab, s))
+                for s in sigs[maybe].tolist()
+            ]
             hits = penalised[begins[which]] if len(sigs) else penalised[:0]
             if len(hits):
                 levels[hits, comparison] = NULL

@@ -27,6 +27,7 @@ from jigsaw.identity.matching import (
     score_pair,
     train,
 )
+from jigsaw.identity.matching import search as search_module
 from jigsaw.identity.matching.blocking import candidate_pairs, lookup
 from jigsaw.identity.matching.engine import Table, evidence_of
 from jigsaw.identity.matching.model import deterministic
@@ -429,6 +430,36 @@ def test_search_by_part_of_a_name_an_outward_code_or_a_year(
         assert len(alone) <= 3
     # At ingest nothing partial is used: a record is matched on what it holds.
     assert not built.match(Rec("x", "GP", given_name="Kath", family_name="Smi"))
+
+
+def test_names_ruled_out_by_their_first_letters_could_never_begin_so(
+    model: Model, background: list[Rec]
+) -> None:
+    """The quick test of a name's first two letters never rules out a name that does begin
+    with the prefix (many-part surnames included, and names added after it was first used)."""
+    index = PersonIndex(model)
+    index.add_many(background[:200])
+    many = Rec("many", "GP", "Ann", "de la Cruz Mora Smith", (), date(2001, 1, 1))
+    prefixes = ["ka", "smi", "jo", "mo", "cr", "ol", "kath", "de", "x", "ann"]
+    for _ in range(2):
+        vocab = index.vocab
+        for column, names, sigs_of in (
+            ("gsig", search_module._given_names, vocab.given_sigs),
+            ("fsig", search_module._family_names, vocab.family_sigs),
+        ):
+            sigs = np.arange(-1, len(sigs_of))
+            for prefix in prefixes:
+                may = index._leads[column].could_begin(vocab, sigs, prefix)
+                does = [s >= 0 and any(n.startswith(prefix) for n in names(vocab, s))
+                        for s in sigs.tolist()]  # fmt: skip
+                assert all(may[does]), (column, prefix)
+                assert not may[0]  # no name at all
+                if prefix == "x":  # a single letter is looked at everywhere
+                    assert may[1:].all()
+                else:
+                    assert may.sum() < len(sigs) / 2  # it does rule names out
+        index.add(many)  # a new name after the first use
+    assert index.search(Query(family_name="Cru"), by_person=False)[0].record_id == "many"
 
 
 @given(
