@@ -142,7 +142,7 @@ class _Persons:
         joined = self.members.get(ra)
         if joined is None:
             joined = self.members[ra] = [ra]
-        joined.extend(self.members.pop(rb, None) or [rb])
+        joined.extend(self.members.pop(rb, [rb]))
         return ra
 
     def forbidden(self, ra: int, rb: int) -> bool:
