@@ -31,7 +31,7 @@ def test_a_session_on_a_one_time_password_may_not_use_the_api(client: Client) ->
         assert response.json() == {"detail": MUST_CHANGE_PASSWORD}
     # A change is refused the same way, before anything about the flag is looked at.
     assert client.post(f"{FLAGS}/1/acknowledge", {}, "application/json").status_code == 403
-    refused = AuditEntry.objects.filter(action="refused", object_type="api")
+    refused = AuditEntry.objects.filter(action="refused", object_type="api").order_by("seq")
     assert list(refused.values_list("username", "object_id")) == [
         ("new.starter", FLAGS),
         ("new.starter", "/api/v1/people/search"),
