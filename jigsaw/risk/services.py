@@ -11,9 +11,11 @@ only history loaded long after its due date ("historical").
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -431,24 +433,45 @@ def flags_replay(
     until = until or clock.now()
     cfg = risk_settings()
     persons = sorted(set(person_ids) if person_ids is not None else _all_persons(until))
-    snapshot = Snapshot(persons, until, everyone=person_ids is None)
-    timelines, evaluations = replay_timelines(
-        snapshot, persons, cfg, workers=_replay_workers(len(persons))
-    )
-    writer = _Writer(cfg)
-    writer.report.evaluations = evaluations
-    with transaction.atomic():
-        writer.load(persons)
-        for person, steps in timelines:
-            if steps:
-                writer.report.children += 1
-            for before, findings in steps:
-                for f in findings:
-                    writer.take(person, [f], max(before, f.raised_at))
-        writer.close_historical(until)
-        writer.write()
+    with _collector_paused():
+        snapshot = Snapshot(persons, until, everyone=person_ids is None)
+    # What is in memory now lives until the replay ends: the collector leaves it alone (and a
+    # forked worker that walked it would copy every page it is on).
+    gc.freeze()
+    try:
+        timelines, evaluations = replay_timelines(
+            snapshot, persons, cfg, workers=_replay_workers(len(persons))
+        )
+        writer = _Writer(cfg)
+        writer.report.evaluations = evaluations
+        with transaction.atomic():
+            writer.load(persons)
+            for person, steps in timelines:
+                if steps:
+                    writer.report.children += 1
+                for before, findings in steps:
+                    for f in findings:
+                        writer.take(person, [f], max(before, f.raised_at))
+            writer.close_historical(until)
+            writer.write()
+    finally:
+        gc.unfreeze()
     writer.report.events = snapshot.event_count()
     return writer.report
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage collection while the snapshot is read: every object it makes is kept, and
+    the collector would walk them all again and again as they are made (a third of the time
+    of reading them)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _all_persons(until: datetime) -> set[int]:
