@@ -84,12 +84,17 @@ class Snapshot:
         their records, an event becoming recorded or happening."""
         rows = self.rows
         points: set[datetime] = set()
+        add = points.add
         for r in rows.person_records.get(person, ()):
             points.update(known for known, _l, _p in rows.links.get(r, ()))
             points.update(v.recorded_at for v in rows.versions.get(r, ()))
             for versions in rows.events.get(r, ()):
-                points.update(v.knowable_at for v in versions)
-        return sorted(p for p in points if p <= self.until)
+                for v in versions:
+                    # When it was knowable: the later of when it happened and was recorded.
+                    occurred, recorded = v.occurred_at, v.recorded_at
+                    add(occurred if occurred > recorded else recorded)
+        until = self.until
+        return sorted(p for p in points if p <= until)
 
     def child(self, person: int, at: datetime) -> Child:
         return self._child(person, self.records_of(person, at), at)
@@ -275,7 +280,8 @@ class Snapshot:
         the next one."""
         if points is None:
             points = self.change_points(person)
-        return sorted({*(just_before(p) for p in points[1:]), self.until})
+        # The points are in order, distinct and no later than `until`: so are these.
+        return [*(p - _TICK for p in points[1:]), self.until]
 
     def timeline(self, person: int, config: Config) -> list[tuple[datetime, list[Finding]]]:
         """The child's findings at the replay's instants, each with the last moment something
@@ -355,9 +361,14 @@ class Snapshot:
                         or (household_until is not None and t > household_until)
                     )
                     if members:
+                        last_made = made
                         made = self.rows.household(person, t)
                         household_until = made.same_until
-                        shells = self._shells(made)
+                        # Most rebuilds find the same members (a neighbour's record changed,
+                        # not where they live): the engine's members then stay as they were.
+                        members = last_made is None or made.members != last_made.members
+                        if members:
+                            shells = self._shells(made)
                     if members or changed & _MEMBER_EVENTS:
                         household = household_known(
                             [
@@ -521,8 +532,11 @@ class Snapshot:
         return _interval_masks(instants, marks), household_from
 
 
+_TICK = timedelta(microseconds=1)
+
+
 def just_before(at: datetime) -> datetime:
-    return at - timedelta(microseconds=1)
+    return at - _TICK
 
 
 # --- what the replay's view needs ---------------------------------------------------------------
@@ -582,6 +596,8 @@ class _Plan:
                 _PlannedRule(rule, settings, needs, mask, household, rule.dated_wording)
             )
         self._injuries = self.bits.get(INJURIES, 0)
+        self._bits_of: dict[int, int] = {}  # by version id
+        self._relevant: dict[int, list[list[EventRow]]] = {}  # by record
         # Members' events of these types go into households.
         self.member_types = frozenset(member_types)
         self.household_types = frozenset(
@@ -592,10 +608,29 @@ class _Plan:
     def bits_of(self, v: EventRow) -> int:
         """The bits of what a version of an event is, for the rules: its type, and whether it
         lists injuries."""
-        bit = self.bits.get(v.type, 0)
-        if self._injuries and v.type in INJURY_EVENT_TYPES and injuries_listed(v.type, v.details):
-            bit |= self._injuries
+        bit = self._bits_of.get(v.id)
+        if bit is None:
+            bit = self.bits.get(v.type, 0)
+            if (
+                self._injuries
+                and v.type in INJURY_EVENT_TYPES
+                and injuries_listed(v.type, v.details)
+            ):
+                bit |= self._injuries
+            self._bits_of[v.id] = bit
         return bit
+
+    def relevant(self, rows: HouseholdRows, record: int) -> list[list[EventRow]]:
+        """The record's events (their versions) with a version some rule reads."""
+        found = self._relevant.get(record)
+        if found is None:
+            bits_of = self.bits_of
+            found = self._relevant[record] = [
+                versions
+                for versions in rows.events.get(record, ())
+                if any(bits_of(v) for v in versions)
+            ]
+        return found
 
 
 class _Being:
@@ -644,9 +679,9 @@ class _Being:
         if plan is not None:
             seen: set[int] = set()
             for r in records:
-                for versions in rows.events.get(r, ()):
+                for versions in plan.relevant(rows, r):
                     event = versions[0].event
-                    if event not in seen and any(plan.bits_of(v) for v in versions):
+                    if event not in seen:
                         seen.add(event)
                         self.lists.append(versions)
 
