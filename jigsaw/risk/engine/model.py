@@ -78,8 +78,9 @@ class Event:
         """When a rule could first act on it: it must have happened and been recorded."""
         return max(self.occurred_at, self.recorded_at)
 
-    @property
+    @cached_property
     def day(self) -> date:
+        # Kept: the same event is read at every evaluation, and the zone conversion costs.
         return uk_date(self.occurred_at)
 
     @property
@@ -257,7 +258,17 @@ class EvaluationContext:
         return tuple(e for e in self.events if e.about_child)
 
     def of_type(self, *types: str) -> list[Event]:
+        if len(types) == 1:
+            return list(self._by_type.get(types[0], ()))
         return [e for e in self.about_child if e.type in types]
+
+    @cached_property
+    def _by_type(self) -> dict[str, list[Event]]:
+        """The events about the child by type, in order (rules ask for one type many times)."""
+        out: dict[str, list[Event]] = {}
+        for e in self.about_child:
+            out.setdefault(e.type, []).append(e)
+        return out
 
     @cached_property
     def injury_events(self) -> tuple[Event, ...]:
