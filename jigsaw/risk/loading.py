@@ -283,7 +283,9 @@ class Snapshot:
         # The points are in order, distinct and no later than `until`: so are these.
         return [*(p - _TICK for p in points[1:]), self.until]
 
-    def timeline(self, person: int, config: Config) -> list[tuple[datetime, list[Finding]]]:
+    def timeline(
+        self, person: int, config: Config, *, latest_wording: bool = True
+    ) -> list[tuple[datetime, list[Finding]]]:
         """The child's findings at the replay's instants, each with the last moment something
         became known before it (when live running would have seen it).
 
@@ -293,6 +295,12 @@ class Snapshot:
         findings, just before either and at the end. In between, its findings are those it gave
         when last evaluated. So every flag gets the same raised and due dates, severities,
         evidence and first and latest wording as from evaluating every rule at every instant.
+
+        Without `latest_wording`, a rule whose wording follows the clock is not evaluated for
+        its wording alone (just before a change, and at the end): its findings then keep their
+        keys, severities and evidence, so each flag's first finding and every change of its
+        severity or evidence (what a replay stores) are the same, but its latest wording (what
+        "as known on" shows) may be older.
         """
         plan = self._plan(config)
         # Nobody is evaluated before one of their records is linked to them.
@@ -398,7 +406,8 @@ class Snapshot:
                 # Wording that follows the clock is also taken just before the findings may
                 # change, and at the end, so that the latest wording is the one kept.
                 soon = (
-                    rule.dated
+                    latest_wording
+                    and rule.dated
                     and finding[k]
                     and (
                         bool(ahead & rule.mask)
@@ -440,7 +449,9 @@ class Snapshot:
                 if rule.rule.steady_until is not None:
                     steady[k] = rule.rule.steady_until(context, rule.settings)
             soonest = min((u for u in steady if u is not None), default=None)
-            watching = any(finding[k] and rules[k].dated for k in range(len(rules)))
+            watching = latest_wording and any(
+                finding[k] and rules[k].dated for k in range(len(rules))
+            )
             if findings:
                 index = bisect_right(points, t) - 1
                 out.append((points[index] if index >= 0 else t, in_order(findings)))

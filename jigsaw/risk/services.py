@@ -372,12 +372,13 @@ def timeline_instants(snapshot: Snapshot, person: int) -> list[datetime]:
 
 
 def timeline_findings(
-    snapshot: Snapshot, person: int, cfg: RiskSettings
+    snapshot: Snapshot, person: int, cfg: RiskSettings, *, latest_wording: bool = True
 ) -> list[tuple[datetime, list[Finding]]]:
     """The child's findings over the replay instants, each with when live running would have
     seen them (the last moment something became known before that instant). Only instants where
-    a finding can differ from before are returned (see `Snapshot.timeline`)."""
-    return snapshot.timeline(person, cfg.rules)
+    a finding can differ from before are returned (see `Snapshot.timeline`; a replay that
+    stores flags needs no `latest_wording`)."""
+    return snapshot.timeline(person, cfg.rules, latest_wording=latest_wording)
 
 
 def _replay_workers(persons: int) -> int:
@@ -401,8 +402,17 @@ _SHARED: tuple[Snapshot, RiskSettings] | None = None  # what forked workers read
 def _timelines_part(persons: list[int]) -> tuple[list[tuple[int, Timeline]], int]:
     assert _SHARED is not None
     snapshot, cfg = _SHARED
+    return _kept_timelines(snapshot, persons, cfg)
+
+
+def _kept_timelines(
+    snapshot: Snapshot, persons: list[int], cfg: RiskSettings
+) -> tuple[list[tuple[int, Timeline]], int]:
     before = snapshot.evaluations
-    done = [(p, _changes_only(timeline_findings(snapshot, p, cfg))) for p in persons]
+    done = [
+        (p, _changes_only(timeline_findings(snapshot, p, cfg, latest_wording=False)))
+        for p in persons
+    ]
     return done, snapshot.evaluations - before
 
 
@@ -426,15 +436,14 @@ def _changes_only(steps: Timeline) -> Timeline:
 def replay_timelines(
     snapshot: Snapshot, persons: list[int], cfg: RiskSettings, *, workers: int = 1
 ) -> tuple[list[tuple[int, Timeline]], int]:
-    """Every person's timeline, in the order given, and how many evaluations it took. With
-    more than one worker the persons are shared between this process and forked ones, which
-    read the snapshot already in memory and never the database; then only what a replay keeps
-    of each timeline is returned (`_changes_only`)."""
+    """What a replay keeps of every person's timeline (`_changes_only`: each flag's first
+    finding and each change of its severity or evidence; the latest wording is not needed, so
+    not worked out), in the order given, and how many evaluations it took. With more than one
+    worker the persons are shared between this process and forked ones, which read the
+    snapshot already in memory and never the database."""
     global _SHARED
     if workers <= 1 or len(persons) < 2:
-        before = snapshot.evaluations
-        done = [(p, timeline_findings(snapshot, p, cfg)) for p in persons]
-        return done, snapshot.evaluations - before
+        return _kept_timelines(snapshot, persons, cfg)
     parts = [persons[i::workers] for i in range(workers)]
     _SHARED = (snapshot, cfg)
     try:
