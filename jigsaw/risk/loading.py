@@ -57,6 +57,7 @@ class Snapshot:
         self._made: dict[tuple[int, str, tuple[Subject, ...]], Event] = {}
         self._plans: list[tuple[Config, _Plan]] = []
         self._typed_lists: dict[tuple[int, frozenset[str]], list[list[EventRow]]] = {}
+        self._claims: dict[tuple[date, str], DobClaim] = {}
         self.evaluations = 0  # moments at which `timeline` ran rules
 
     def event_count(self) -> int:
@@ -102,27 +103,38 @@ class Snapshot:
     def _child(self, person: int, records: list[int], at: datetime) -> Child:
         claims = []
         first_seen: dict[date, datetime] = {}
+        refs = self.rows.refs
         for r in records:
-            known = [v for v in self.rows.versions.get(r, ()) if v.recorded_at <= at]
-            if not known or known[-1].date_of_birth is None:
+            latest = None
+            for v in self.rows.versions.get(r, ()):
+                if v.recorded_at <= at:
+                    latest = v
+            if latest is None or latest.date_of_birth is None:
                 continue
-            latest = known[-1]
             dob = latest.date_of_birth
-            assert dob is not None
-            code = self.rows.refs[r][0]
-            claims.append(DobClaim(dob, code, self._agencies.get(code, (code, ""))[0]))
+            claims.append(self._claim(dob, refs[r][0]))
             first_seen[dob] = min(first_seen.get(dob, latest.recorded_at), latest.recorded_at)
         best = None
-        if claims:
+        if len(claims) == 1:
+            best = claims[0].value
+        elif claims:
             # The value most agencies give; a tie goes to the one known first.
             counts = Counter(c.value for c in claims)
             best = min(counts, key=lambda d: (-counts[d], first_seen[d], d))
         return Child(
             person_id=person,
-            records=tuple(sorted(self.rows.refs[r] for r in records)),
+            records=tuple(sorted(refs[r] for r in records)),
             date_of_birth=best,
             dob_claims=tuple(sorted(claims, key=lambda c: (c.value, c.agency))),
         )
+
+    def _claim(self, dob: date, code: str) -> DobClaim:
+        """The claim an agency's record makes (the same object each time: never changed)."""
+        key = (dob, code)
+        found = self._claims.get(key)
+        if found is None:
+            found = self._claims[key] = DobClaim(dob, code, self._agencies.get(code, (code, ""))[0])
+        return found
 
     def is_child(self, person: int, at: datetime) -> bool:
         """Under 18 by the best date of birth; with none, named as a child in an event."""
@@ -337,7 +349,7 @@ class Snapshot:
             if changed & ~(_HOUSEHOLD | _MEMBER_EVENTS):
                 events = None
             if being is None or changed & (_RECORDS | _CHILD):
-                now_being = _Being(self, person, self.records_of(person, t), t, plan)
+                now_being = _Being(self, person, self.records_of(person, t), t, plan, being)
                 if being is None or now_being.view != being.view:
                     changed |= _ALL
                 elif now_being.records != being.records:
@@ -656,7 +668,11 @@ class _Being:
         records: list[int],
         at: datetime,
         plan: _Plan | None = None,
+        before: _Being | None = None,
     ) -> None:
+        """`before`: the person as last seen, whose records' events, if the records are the
+        same, are not looked through again."""
+        same = before if before is not None and before.records == records else None
         self.records = records
         self.mine = set(records)
         self.child = snapshot._child(person, records, at)
@@ -672,6 +688,9 @@ class _Being:
             self.kind = "dob"
             grown = adult_from(dob)
             self.adult_from = start_of_uk_day(grown) if grown is not None else None
+        elif same is not None and same.kind == "named":
+            self.kind = "named"
+            self.child_from = same.child_from
         else:
             # Named as a child in an event (any version) from when that was recorded.
             self.kind = "named"
@@ -687,7 +706,9 @@ class _Being:
             )
         self.lists: list[list[EventRow]] = []
         self._made: dict[int, Event | None] = {}
-        if plan is not None:
+        if plan is not None and same is not None:
+            self.lists = same.lists
+        elif plan is not None:
             seen: set[int] = set()
             for r in records:
                 for versions in plan.relevant(rows, r):
