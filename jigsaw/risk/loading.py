@@ -672,8 +672,8 @@ class _Being:
     ) -> None:
         """`before`: the person as last seen, whose records' events, if the records are the
         same, are not looked through again."""
+        self.records: list[int] = records
         same = before if before is not None and before.records == records else None
-        self.records = records
         self.mine = set(records)
         self.child = snapshot._child(person, records, at)
         # What rules read of the child: their date of birth, and any dispute about it.
