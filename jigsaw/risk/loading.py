@@ -45,12 +45,18 @@ CHILD_ROLES = frozenset({"child"})
 
 class Snapshot:
     def __init__(
-        self, person_ids: Iterable[int], until: datetime, *, everyone: bool = False
+        self,
+        person_ids: Iterable[int],
+        until: datetime,
+        *,
+        everyone: bool = False,
+        rows: HouseholdRows | None = None,
     ) -> None:
-        """`everyone`: the persons are all those linked by `until` (see `HouseholdRows.load`)."""
+        """`everyone`: the persons are all those linked by `until` (see `HouseholdRows.load`);
+        `rows`: those rows, already read (or made by hand)."""
         self.until = until
         self.person_ids = sorted(set(person_ids))
-        self.rows = HouseholdRows.load(
+        self.rows = rows or HouseholdRows.load(
             person_ids=self.person_ids, until=until, member_events=True, everyone=everyone
         )
         self._agencies = self.rows.agencies
@@ -515,6 +521,21 @@ class Snapshot:
         marks.sort(key=lambda m: m[0])
         return marks
 
+    def _only_own(self, person: int) -> set[int]:
+        """The person's records that are never anyone else's: linked to nobody else, and to
+        them from before any version of the record was recorded. A household never has such a
+        record as a member's (before its link it is not yet theirs, but it holds nothing)."""
+        rows = self.rows
+        out = set()
+        for r in rows.person_records.get(person, ()):
+            links = rows.links.get(r, ())
+            if not links or any(p != person for _k, _l, p in links):
+                continue
+            linked = min(k for k, _l, _p in links)
+            if all(linked <= v.recorded_at for v in rows.versions.get(r, ())):
+                out.add(r)
+        return out
+
     def _household_marks(
         self, person: int, plan: _Plan, instants: list[datetime]
     ) -> tuple[list[int], datetime | None]:
@@ -523,7 +544,8 @@ class Snapshot:
         never, so the household is never needed)."""
         rows = self.rows
         scope = rows.scope(person)
-        types = plan.household_types | plan.member_types
+        types = plan.scope_types
+        own = self._only_own(person)
         first: dict[str, datetime] = {}
         marks: list[tuple[datetime, int]] = []
         seen: set[int] = set()
@@ -535,7 +557,10 @@ class Snapshot:
                 for v in versions:
                     if v.type in plan.household_types:
                         first[v.type] = min(first.get(v.type, v.recorded_at), v.recorded_at)
-                if any(v.type in plan.member_types for v in versions):
+                # A member's event: not one that names only the person's own records.
+                if any(v.type in plan.member_types for v in versions) and not (
+                    own.issuperset(rec for v in versions for rec, _role in v.subjects)
+                ):
                     for v in versions:
                         marks.append((v.recorded_at, _MEMBER_EVENTS))
                         marks.append((v.occurred_at, _MEMBER_EVENTS))
@@ -627,6 +652,8 @@ class _Plan:
             t for r in self.rules for group in r.household_groups or () for t in group
         )
         self.household = any(r.household for r in self.rules)
+        # The types a household's marks look for in the records around the person.
+        self.scope_types = self.household_types | self.member_types
 
     def bits_of(self, v: EventRow) -> int:
         """The bits of what a version of an event is, for the rules: its type, and whether it

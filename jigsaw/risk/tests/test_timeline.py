@@ -4,12 +4,13 @@ what evaluating every rule at every moment gives."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from jigsaw.identity.households import EventRow, HouseholdRows, VersionRow, address_normalise
 from jigsaw.records.hooks import bulk_load
 from jigsaw.records.services import batch_ingest, jsonl_source
 from jigsaw.risk.config import RiskSettings, risk_settings, settings_from_dict
@@ -138,3 +139,68 @@ def test_each_rule_needs_only_what_it_reads() -> None:
         # Nothing to read, nothing found.
         empty = EvaluationContext(child=Child(person_id=1), now=datetime(2024, 1, 1, tzinfo=UTC))
         assert rule.evaluate(empty) == [], rule.id
+
+
+def test_a_record_of_the_child_is_a_member_until_it_is_linked_to_them() -> None:
+    """The police's record of the child, at the child's address and named in a domestic abuse
+    incident, is linked to the child only later: until then the household has it as a member,
+    with the incident as that member's event. The replay must see the incident in the
+    household when it is recorded, as every moment does."""
+    t = lambda text: datetime.fromisoformat(f"{text}T09:00:00+00:00")  # noqa: E731
+    home = address_normalise(line1="12 Acacia Road", postcode="N17 6AB")
+    child, gp, police, incident, earlier = 100, 1, 2, 500, 501
+    rows = HouseholdRows(t("2024-12-31"))
+    for code, name, sector in (("GP", "A GP practice", "health"), ("POL", "Police", "police")):
+        rows.agencies[code] = (name, sector)
+        rows.sector_history[code].append((t("2020-01-01"), sector))
+    rows._sector_changes = [t("2020-01-01")]
+    rows.refs = {gp: ("GP", "G1"), police: ("POL", "P1")}
+    rows.versions = {
+        record: [
+            VersionRow(record, t(on), "N17 6AB", home, None, "Amara", "Okafor", date(2020, 5, 1))
+        ]
+        for record, on in ((gp, "2024-01-01"), (police, "2024-02-01"))
+    }
+    rows.links = {gp: [(t("2024-01-01"), 1, child)], police: [(t("2024-06-01"), 2, child)]}
+    rows.person_records[child] = {gp, police}
+    rows.postcodes["N17 6AB"] = {gp: t("2024-01-01"), police: t("2024-02-01")}
+    rows.event_refs[incident] = ("POL", "PI-1")
+    rows.event_refs[earlier] = ("POL", "PI-0")
+    rows.events = {
+        # An earlier incident, so that the household is already in use when the second comes.
+        gp: [
+            [
+                EventRow(
+                    2,
+                    earlier,
+                    1,
+                    "police_incident",
+                    t("2024-01-15"),
+                    t("2024-01-15"),
+                    {"incident_type": "other"},
+                    ((gp, "child"),),
+                )  # fmt: skip
+            ]
+        ],
+        police: [
+            [
+                EventRow(
+                    1,
+                    incident,
+                    1,
+                    "police_incident",
+                    t("2024-03-01"),
+                    t("2024-03-01"),
+                    {"incident_type": "domestic_abuse"},
+                    ((police, "victim"),),
+                )  # fmt: skip
+            ]
+        ],
+    }
+    snapshot = Snapshot([child], t("2024-12-31"), rows=rows)
+    cfg = risk_settings()
+    expected = flags_from(every_moment(snapshot, child, cfg))
+    assert [(f["changes"][0][0], f["latest"].rule_id) for f in expected.values()] == [
+        (t("2024-03-01"), "domestic-abuse-child-present")
+    ]
+    assert flags_from(snapshot.timeline(child, cfg.rules)) == expected
