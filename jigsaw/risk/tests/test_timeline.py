@@ -146,9 +146,12 @@ def test_a_record_of_the_child_is_a_member_until_it_is_linked_to_them() -> None:
     incident, is linked to the child only later: until then the household has it as a member,
     with the incident as that member's event. The replay must see the incident in the
     household when it is recorded, as every moment does."""
-    t = lambda text: datetime.fromisoformat(f"{text}T09:00:00+00:00")  # noqa: E731
+
+    def t(day: str) -> datetime:
+        return datetime.fromisoformat(f"{day}T09:00:00+00:00")
+
     home = address_normalise(line1="12 Acacia Road", postcode="N17 6AB")
-    child, gp, police, incident, earlier = 100, 1, 2, 500, 501
+    child, gp, police, incident_id, earlier = 100, 1, 2, 500, 501
     rows = HouseholdRows(t("2024-12-31"))
     for code, name, sector in (("GP", "A GP practice", "health"), ("POL", "Police", "police")):
         rows.agencies[code] = (name, sector)
@@ -164,38 +167,17 @@ def test_a_record_of_the_child_is_a_member_until_it_is_linked_to_them() -> None:
     rows.links = {gp: [(t("2024-01-01"), 1, child)], police: [(t("2024-06-01"), 2, child)]}
     rows.person_records[child] = {gp, police}
     rows.postcodes["N17 6AB"] = {gp: t("2024-01-01"), police: t("2024-02-01")}
-    rows.event_refs[incident] = ("POL", "PI-1")
+    rows.event_refs[incident_id] = ("POL", "PI-1")
     rows.event_refs[earlier] = ("POL", "PI-0")
+
+    def incident(row: int, event: int, on: str, kind: str, named: int, role: str) -> EventRow:
+        details = {"incident_type": kind}
+        return EventRow(row, event, 1, "police_incident", t(on), t(on), details, ((named, role),))
+
     rows.events = {
         # An earlier incident, so that the household is already in use when the second comes.
-        gp: [
-            [
-                EventRow(
-                    2,
-                    earlier,
-                    1,
-                    "police_incident",
-                    t("2024-01-15"),
-                    t("2024-01-15"),
-                    {"incident_type": "other"},
-                    ((gp, "child"),),
-                )  # fmt: skip
-            ]
-        ],
-        police: [
-            [
-                EventRow(
-                    1,
-                    incident,
-                    1,
-                    "police_incident",
-                    t("2024-03-01"),
-                    t("2024-03-01"),
-                    {"incident_type": "domestic_abuse"},
-                    ((police, "victim"),),
-                )  # fmt: skip
-            ]
-        ],
+        gp: [[incident(2, earlier, "2024-01-15", "other", gp, "child")]],
+        police: [[incident(1, incident_id, "2024-03-01", "domestic_abuse", police, "victim")]],
     }
     snapshot = Snapshot([child], t("2024-12-31"), rows=rows)
     cfg = risk_settings()
