@@ -353,7 +353,10 @@ class EvaluationContext:
 
     @staticmethod
     def _period_at(periods: tuple[Period, ...], at: datetime) -> Period | None:
-        return next((p for p in reversed(periods) if p.covers(at)), None)
+        for p in reversed(periods):  # most children have none
+            if p.covers(at):
+                return p
+        return None
 
     def plan_at(self, at: datetime | None = None) -> Period | None:
         return self._period_at(self.plan_periods, self.now if at is None else at)
@@ -380,6 +383,9 @@ class EvaluationContext:
         return self.care_at(at) is not None
 
     def open_to_social_care(self, at: datetime | None = None) -> bool:
-        return any(
-            f(at) for f in (self.on_plan, self.under_section47, self.under_assessment, self.in_care)
+        return (
+            self.on_plan(at)
+            or self.under_section47(at)
+            or self.under_assessment(at)
+            or self.in_care(at)
         )

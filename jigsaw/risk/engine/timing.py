@@ -95,7 +95,9 @@ def day_phrase(d: date) -> str:
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
+@lru_cache(maxsize=65536)
 def start_of_uk_day(d: date) -> datetime:
+    # The zone conversion costs; rules ask for the same few days again and again.
     return datetime.combine(d, time(0, 0), tzinfo=UK).astimezone(UTC)
 
 
