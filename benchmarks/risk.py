@@ -4,6 +4,10 @@ replay speed and ingest-to-flag latency.
 `python -m benchmarks.risk [--children N] [--seed S] [--caseload C]` (SQLite, a fresh database
 under benchmarks/work/). The planted trajectories in truth/ say which children came to harm and
 when; truth person ids are mapped to Jigsaw persons through the records' links.
+
+`--replay-only [--workers N] [--repeat R] [--dump FILE]` times the replay alone, on a copy of
+the database a full run keeps as ingested (and with the same `until`), without writing results;
+`--dump` writes every flag, revision and action the replay stored, in order, to compare runs.
 """
 
 from __future__ import annotations
@@ -41,7 +45,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--caseload", type=int, default=17, help="open children per social worker")
     parser.add_argument("--latency-batches", type=int, default=200)
+    parser.add_argument("--replay-only", action="store_true", help="time the replay alone")
+    parser.add_argument("--workers", type=int, help="with --replay-only: replay processes")
+    parser.add_argument("--repeat", type=int, default=1, help="with --replay-only: runs")
+    parser.add_argument("--dump", help="with --replay-only: write the stored flags here")
     args = parser.parse_args(argv or [])
+    ingested = WORK / f"risk-{args.children}-{args.seed}-ingested.sqlite3"
+    if args.replay_only:
+        return _replay_only(args, ingested)
     out = WORK / f"risk-la-{args.children}-{args.seed}"
     if not out.exists():
         run([*JIGSAW, "synth", "--children", str(args.children), "--seed", str(args.seed),
@@ -74,6 +85,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     last = EventVersion.objects.order_by("-recorded_at").values_list("recorded_at", flat=True)[0]
     first = EventVersion.objects.order_by("recorded_at").values_list("recorded_at", flat=True)[0]
     until = clock.now()
+    # Kept for `--replay-only`, with the moment the replay runs to.
+    shutil.copyfile(db, ingested)
+    ingested.with_suffix(".until").write_text(until.isoformat())
     # The same replay in one process, on a copy of the database, for comparison.
     alone = WORK / f"risk-{args.children}-{args.seed}-one-process.sqlite3"
     shutil.copyfile(db, alone)
@@ -225,6 +239,56 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     path = write("risk", result)
     print(f"wrote {path}")
     return result
+
+
+def _replay_only(args: argparse.Namespace, ingested: Any) -> dict[str, Any]:
+    """Time the replay alone on copies of the ingested database, `args.repeat` times."""
+    if not ingested.exists():
+        raise SystemExit(f"{ingested} is missing: run the full benchmark once first")
+    until = datetime.fromisoformat(ingested.with_suffix(".until").read_text())
+    db = WORK / f"risk-{args.children}-{args.seed}-replay.sqlite3"
+    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jigsaw.config.settings.base")
+    if args.workers:
+        os.environ["JIGSAW_RISK_REPLAY_WORKERS"] = str(args.workers)
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from jigsaw.core.clock import clock
+    from jigsaw.risk.services import flags_replay
+
+    runs = []
+    for _ in range(args.repeat):
+        connection.close()
+        shutil.copyfile(ingested, db)
+        with clock.frozen(until):
+            started = time.perf_counter()
+            report = flags_replay(until=until)
+            seconds = time.perf_counter() - started
+        runs.append(seconds)
+        print(
+            f"replay {seconds:.2f} s, {report.events / seconds:,.0f} events/s, "
+            f"{report.evaluations} evaluations, {report.flags_raised} flags, "
+            f"{report.revisions} revised, {report.historical} historical"
+        )
+    if args.dump:
+        _dump(args.dump)
+    return {"seconds": runs, "events": report.events}
+
+
+def _dump(path: str) -> None:
+    """Every flag, revision and action, in the order stored, one JSON line each."""
+    from jigsaw.risk.models import Flag, FlagAction, FlagRevision
+
+    def line(row: dict[str, Any]) -> str:
+        return json.dumps(row, sort_keys=True, default=str)
+
+    with open(path, "w") as handle:
+        for name, model in (("flag", Flag), ("revision", FlagRevision), ("action", FlagAction)):
+            for row in model.objects.order_by("pk").values():
+                handle.write(f"{name} {line(row)}\n")
 
 
 if __name__ == "__main__":

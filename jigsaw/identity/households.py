@@ -878,10 +878,30 @@ class HouseholdRows:
             times.update(known for known, _l, _p in self.links.get(r, ()))
             times.update(v.recorded_at for v in self.versions.get(r, ()))
         for r in own:
-            for versions in [*self.events_where(r, "change"), *self.events_where(r, "social")]:
+            for versions in self.events_where(r, "change"):
                 for v in versions:
                     times.update((v.recorded_at, v.occurred_at))
+        times.update(self._social_care_times(own))
         return {t for t in times if t <= self.until}
+
+    def _social_care_times(self, records: Iterable[int]) -> set[datetime]:
+        """When the social care events of these records can change who a household has as
+        known to social care (`_social_care_pairs`): only when a version is recorded, and only
+        one that names someone no version recorded before it (or with it) from the same agency
+        named together with the same records. Any version known counts there, so a version
+        naming only what one already known names adds nothing (a child's every visit naming
+        the same parents)."""
+        versions = {v.id: v for r in records for vs in self.events_where(r, "social") for v in vs}
+        named_before: dict[str, list[frozenset[int]]] = defaultdict(list)
+        times: set[datetime] = set()
+        # By when recorded, and at one moment those naming more first.
+        for v in sorted(versions.values(), key=lambda v: (v.recorded_at, -len(v.subjects), v.id)):
+            named = frozenset(rec for rec, _role in v.subjects)
+            earlier = named_before[self.event_refs[v.event][0]]
+            if not any(named <= seen for seen in earlier):
+                earlier.append(named)
+                times.add(v.recorded_at)
+        return times
 
 
 def _select(

@@ -45,18 +45,25 @@ CHILD_ROLES = frozenset({"child"})
 
 class Snapshot:
     def __init__(
-        self, person_ids: Iterable[int], until: datetime, *, everyone: bool = False
+        self,
+        person_ids: Iterable[int],
+        until: datetime,
+        *,
+        everyone: bool = False,
+        rows: HouseholdRows | None = None,
     ) -> None:
-        """`everyone`: the persons are all those linked by `until` (see `HouseholdRows.load`)."""
+        """`everyone`: the persons are all those linked by `until` (see `HouseholdRows.load`);
+        `rows`: those rows, already read (or made by hand)."""
         self.until = until
         self.person_ids = sorted(set(person_ids))
-        self.rows = HouseholdRows.load(
+        self.rows = rows or HouseholdRows.load(
             person_ids=self.person_ids, until=until, member_events=True, everyone=everyone
         )
         self._agencies = self.rows.agencies
         self._made: dict[tuple[int, str, tuple[Subject, ...]], Event] = {}
         self._plans: list[tuple[Config, _Plan]] = []
         self._typed_lists: dict[tuple[int, frozenset[str]], list[list[EventRow]]] = {}
+        self._claims: dict[tuple[date, str], DobClaim] = {}
         self.evaluations = 0  # moments at which `timeline` ran rules
 
     def event_count(self) -> int:
@@ -84,12 +91,17 @@ class Snapshot:
         their records, an event becoming recorded or happening."""
         rows = self.rows
         points: set[datetime] = set()
+        add = points.add
         for r in rows.person_records.get(person, ()):
             points.update(known for known, _l, _p in rows.links.get(r, ()))
             points.update(v.recorded_at for v in rows.versions.get(r, ()))
             for versions in rows.events.get(r, ()):
-                points.update(v.knowable_at for v in versions)
-        return sorted(p for p in points if p <= self.until)
+                for v in versions:
+                    # When it was knowable: the later of when it happened and was recorded.
+                    occurred, recorded = v.occurred_at, v.recorded_at
+                    add(occurred if occurred > recorded else recorded)
+        until = self.until
+        return sorted(p for p in points if p <= until)
 
     def child(self, person: int, at: datetime) -> Child:
         return self._child(person, self.records_of(person, at), at)
@@ -97,27 +109,38 @@ class Snapshot:
     def _child(self, person: int, records: list[int], at: datetime) -> Child:
         claims = []
         first_seen: dict[date, datetime] = {}
+        refs = self.rows.refs
         for r in records:
-            known = [v for v in self.rows.versions.get(r, ()) if v.recorded_at <= at]
-            if not known or known[-1].date_of_birth is None:
+            latest = None
+            for v in self.rows.versions.get(r, ()):
+                if v.recorded_at <= at:
+                    latest = v
+            if latest is None or latest.date_of_birth is None:
                 continue
-            latest = known[-1]
             dob = latest.date_of_birth
-            assert dob is not None
-            code = self.rows.refs[r][0]
-            claims.append(DobClaim(dob, code, self._agencies.get(code, (code, ""))[0]))
+            claims.append(self._claim(dob, refs[r][0]))
             first_seen[dob] = min(first_seen.get(dob, latest.recorded_at), latest.recorded_at)
         best = None
-        if claims:
+        if len(claims) == 1:
+            best = claims[0].value
+        elif claims:
             # The value most agencies give; a tie goes to the one known first.
             counts = Counter(c.value for c in claims)
             best = min(counts, key=lambda d: (-counts[d], first_seen[d], d))
         return Child(
             person_id=person,
-            records=tuple(sorted(self.rows.refs[r] for r in records)),
+            records=tuple(sorted(refs[r] for r in records)),
             date_of_birth=best,
             dob_claims=tuple(sorted(claims, key=lambda c: (c.value, c.agency))),
         )
+
+    def _claim(self, dob: date, code: str) -> DobClaim:
+        """The claim an agency's record makes (the same object each time: never changed)."""
+        key = (dob, code)
+        found = self._claims.get(key)
+        if found is None:
+            found = self._claims[key] = DobClaim(dob, code, self._agencies.get(code, (code, ""))[0])
+        return found
 
     def is_child(self, person: int, at: datetime) -> bool:
         """Under 18 by the best date of birth; with none, named as a child in an event."""
@@ -275,9 +298,12 @@ class Snapshot:
         the next one."""
         if points is None:
             points = self.change_points(person)
-        return sorted({*(just_before(p) for p in points[1:]), self.until})
+        # The points are in order, distinct and no later than `until`: so are these.
+        return [*(p - _TICK for p in points[1:]), self.until]
 
-    def timeline(self, person: int, config: Config) -> list[tuple[datetime, list[Finding]]]:
+    def timeline(
+        self, person: int, config: Config, *, latest_wording: bool = True
+    ) -> list[tuple[datetime, list[Finding]]]:
         """The child's findings at the replay's instants, each with the last moment something
         became known before it (when live running would have seen it).
 
@@ -287,6 +313,12 @@ class Snapshot:
         findings, just before either and at the end. In between, its findings are those it gave
         when last evaluated. So every flag gets the same raised and due dates, severities,
         evidence and first and latest wording as from evaluating every rule at every instant.
+
+        Without `latest_wording`, a rule whose wording follows the clock is not evaluated for
+        its wording alone (just before a change, and at the end): its findings then keep their
+        keys, severities and evidence, so each flag's first finding and every change of its
+        severity or evidence (what a replay stores) are the same, but its latest wording (what
+        "as known on" shows) may be older.
         """
         plan = self._plan(config)
         # Nobody is evaluated before one of their records is linked to them.
@@ -323,7 +355,7 @@ class Snapshot:
             if changed & ~(_HOUSEHOLD | _MEMBER_EVENTS):
                 events = None
             if being is None or changed & (_RECORDS | _CHILD):
-                now_being = _Being(self, person, self.records_of(person, t), t, plan)
+                now_being = _Being(self, person, self.records_of(person, t), t, plan, being)
                 if being is None or now_being.view != being.view:
                     changed |= _ALL
                 elif now_being.records != being.records:
@@ -355,9 +387,14 @@ class Snapshot:
                         or (household_until is not None and t > household_until)
                     )
                     if members:
+                        last_made = made
                         made = self.rows.household(person, t)
                         household_until = made.same_until
-                        shells = self._shells(made)
+                        # Most rebuilds find the same members (a neighbour's record changed,
+                        # not where they live): the engine's members then stay as they were.
+                        members = last_made is None or made.members != last_made.members
+                        if members:
+                            shells = self._shells(made)
                     if members or changed & _MEMBER_EVENTS:
                         household = household_known(
                             [
@@ -387,7 +424,8 @@ class Snapshot:
                 # Wording that follows the clock is also taken just before the findings may
                 # change, and at the end, so that the latest wording is the one kept.
                 soon = (
-                    rule.dated
+                    latest_wording
+                    and rule.dated
                     and finding[k]
                     and (
                         bool(ahead & rule.mask)
@@ -429,7 +467,9 @@ class Snapshot:
                 if rule.rule.steady_until is not None:
                     steady[k] = rule.rule.steady_until(context, rule.settings)
             soonest = min((u for u in steady if u is not None), default=None)
-            watching = any(finding[k] and rules[k].dated for k in range(len(rules)))
+            watching = latest_wording and any(
+                finding[k] and rules[k].dated for k in range(len(rules))
+            )
             if findings:
                 index = bisect_right(points, t) - 1
                 out.append((points[index] if index >= 0 else t, in_order(findings)))
@@ -481,6 +521,21 @@ class Snapshot:
         marks.sort(key=lambda m: m[0])
         return marks
 
+    def _only_own(self, person: int) -> set[int]:
+        """The person's records that are never anyone else's: linked to nobody else, and to
+        them from before any version of the record was recorded. A household never has such a
+        record as a member's (before its link it is not yet theirs, but it holds nothing)."""
+        rows = self.rows
+        out = set()
+        for r in rows.person_records.get(person, ()):
+            links = rows.links.get(r, ())
+            if not links or any(p != person for _k, _l, p in links):
+                continue
+            linked = min(k for k, _l, _p in links)
+            if all(linked <= v.recorded_at for v in rows.versions.get(r, ())):
+                out.add(r)
+        return out
+
     def _household_marks(
         self, person: int, plan: _Plan, instants: list[datetime]
     ) -> tuple[list[int], datetime | None]:
@@ -489,7 +544,8 @@ class Snapshot:
         never, so the household is never needed)."""
         rows = self.rows
         scope = rows.scope(person)
-        types = plan.household_types | plan.member_types
+        types = plan.scope_types
+        own = self._only_own(person)
         first: dict[str, datetime] = {}
         marks: list[tuple[datetime, int]] = []
         seen: set[int] = set()
@@ -501,7 +557,10 @@ class Snapshot:
                 for v in versions:
                     if v.type in plan.household_types:
                         first[v.type] = min(first.get(v.type, v.recorded_at), v.recorded_at)
-                if any(v.type in plan.member_types for v in versions):
+                # A member's event: not one that names only the person's own records.
+                if any(v.type in plan.member_types for v in versions) and not (
+                    own.issuperset(rec for v in versions for rec, _role in v.subjects)
+                ):
                     for v in versions:
                         marks.append((v.recorded_at, _MEMBER_EVENTS))
                         marks.append((v.occurred_at, _MEMBER_EVENTS))
@@ -521,8 +580,11 @@ class Snapshot:
         return _interval_masks(instants, marks), household_from
 
 
+_TICK = timedelta(microseconds=1)
+
+
 def just_before(at: datetime) -> datetime:
-    return at - timedelta(microseconds=1)
+    return at - _TICK
 
 
 # --- what the replay's view needs ---------------------------------------------------------------
@@ -582,20 +644,43 @@ class _Plan:
                 _PlannedRule(rule, settings, needs, mask, household, rule.dated_wording)
             )
         self._injuries = self.bits.get(INJURIES, 0)
+        self._bits_of: dict[int, int] = {}  # by version id
+        self._relevant: dict[int, list[list[EventRow]]] = {}  # by record
         # Members' events of these types go into households.
         self.member_types = frozenset(member_types)
         self.household_types = frozenset(
             t for r in self.rules for group in r.household_groups or () for t in group
         )
         self.household = any(r.household for r in self.rules)
+        # The types a household's marks look for in the records around the person.
+        self.scope_types = self.household_types | self.member_types
 
     def bits_of(self, v: EventRow) -> int:
         """The bits of what a version of an event is, for the rules: its type, and whether it
         lists injuries."""
-        bit = self.bits.get(v.type, 0)
-        if self._injuries and v.type in INJURY_EVENT_TYPES and injuries_listed(v.type, v.details):
-            bit |= self._injuries
+        bit = self._bits_of.get(v.id)
+        if bit is None:
+            bit = self.bits.get(v.type, 0)
+            if (
+                self._injuries
+                and v.type in INJURY_EVENT_TYPES
+                and injuries_listed(v.type, v.details)
+            ):
+                bit |= self._injuries
+            self._bits_of[v.id] = bit
         return bit
+
+    def relevant(self, rows: HouseholdRows, record: int) -> list[list[EventRow]]:
+        """The record's events (their versions) with a version some rule reads."""
+        found = self._relevant.get(record)
+        if found is None:
+            bits_of = self.bits_of
+            found = self._relevant[record] = [
+                versions
+                for versions in rows.events.get(record, ())
+                if any(bits_of(v) for v in versions)
+            ]
+        return found
 
 
 class _Being:
@@ -610,8 +695,12 @@ class _Being:
         records: list[int],
         at: datetime,
         plan: _Plan | None = None,
+        before: _Being | None = None,
     ) -> None:
-        self.records = records
+        """`before`: the person as last seen, whose records' events, if the records are the
+        same, are not looked through again."""
+        self.records: list[int] = records
+        same = before if before is not None and before.records == records else None
         self.mine = set(records)
         self.child = snapshot._child(person, records, at)
         # What rules read of the child: their date of birth, and any dispute about it.
@@ -626,6 +715,9 @@ class _Being:
             self.kind = "dob"
             grown = adult_from(dob)
             self.adult_from = start_of_uk_day(grown) if grown is not None else None
+        elif same is not None and same.kind == "named":
+            self.kind = "named"
+            self.child_from = same.child_from
         else:
             # Named as a child in an event (any version) from when that was recorded.
             self.kind = "named"
@@ -641,12 +733,14 @@ class _Being:
             )
         self.lists: list[list[EventRow]] = []
         self._made: dict[int, Event | None] = {}
-        if plan is not None:
+        if plan is not None and same is not None:
+            self.lists = same.lists
+        elif plan is not None:
             seen: set[int] = set()
             for r in records:
-                for versions in rows.events.get(r, ()):
+                for versions in plan.relevant(rows, r):
                     event = versions[0].event
-                    if event not in seen and any(plan.bits_of(v) for v in versions):
+                    if event not in seen:
                         seen.add(event)
                         self.lists.append(versions)
 

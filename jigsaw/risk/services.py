@@ -11,9 +11,11 @@ only history loaded long after its due date ("historical").
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
+from jigsaw.core.bulk import allocate_ids, append_rows
 from jigsaw.core.clock import clock
 from jigsaw.core.workdays import due_within_working_days
 from jigsaw.identity.selectors import links_as_of
@@ -84,14 +87,27 @@ class _Known:
     due_by: datetime
 
 
+# The columns the writer fills, in the order of its rows.
+_FLAG_FIELDS = ("id", "key", "rule_id", "person", "title", "basis", "raised_at", "known_at")
+_REVISION_FIELDS = (
+    "id", "flag", "number", "severity", "evidence", "reason", "action", "owner", "due_by",
+    "known_at",
+)  # fmt: skip
+_ACTION_FIELDS = ("id", "flag", "kind", "close_reason", "level", "text", "actor_name", "at")
+_HISTORICAL_TEXT = "Raised from history loaded after its due date had long passed."
+
+
 @dataclass
 class _Writer:
-    """Collects the rows a pass of evaluations adds, then writes them in a few statements."""
+    """Collects the rows a pass of evaluations adds, then writes them in a few statements
+    (`append_rows`: the ORM's bulk_create spent more time preparing each value than writing)."""
 
     cfg: RiskSettings
     known: dict[str, _Known] = field(default_factory=dict)
-    flags: list[Flag] = field(default_factory=list)
-    revisions: list[tuple[str, FlagRevision]] = field(default_factory=list)
+    # Rows in the order of their fields above, without the ids (and, for the revisions, the
+    # flag: each is kept with its flag's key).
+    flags: list[tuple[Any, ...]] = field(default_factory=list)
+    revisions: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
     closes: list[tuple[str, datetime]] = field(default_factory=list)
     report: EvaluationReport = field(default_factory=EvaluationReport)
 
@@ -118,15 +134,7 @@ class _Writer:
             have = self.known.get(f.key)
             if have is None:
                 self.flags.append(
-                    Flag(
-                        key=f.key,
-                        rule_id=f.rule_id,
-                        person_id=person,
-                        title=f.title,
-                        basis=f.basis,
-                        raised_at=f.raised_at,
-                        known_at=known_at,
-                    )
+                    (f.key, f.rule_id, person, f.title, f.basis, f.raised_at, known_at)
                 )
                 have = self.known[f.key] = _Known(None, "", [], 0, False, f.due_by)
                 self.report.flags_raised += 1
@@ -143,15 +151,15 @@ class _Writer:
             self.revisions.append(
                 (
                     f.key,
-                    FlagRevision(
-                        number=have.revisions,
-                        severity=str(f.severity),
-                        evidence=evidence,
-                        reason=f.reason,
-                        action=f.action,
-                        owner=f.owner,
-                        due_by=f.due_by,
-                        known_at=known_at,
+                    (
+                        have.revisions,
+                        str(f.severity),
+                        evidence,
+                        f.reason,
+                        f.action,
+                        f.owner,
+                        f.due_by,
+                        known_at,
                     ),
                 )
             )
@@ -168,33 +176,49 @@ class _Writer:
                 self.report.historical += 1
 
     def write(self) -> None:
-        if self.flags:
-            Flag.objects.bulk_create(self.flags, batch_size=2000)
-        ids = {f.key: f.pk for f in self.flags}
+        """Inside a transaction (the ids are taken up front)."""
+        ids = dict(
+            zip(
+                (row[0] for row in self.flags),
+                allocate_ids(Flag, len(self.flags)),
+                strict=True,
+            )
+        )
+        append_rows(Flag, _FLAG_FIELDS, [(ids[row[0]], *row) for row in self.flags])
         missing = {k for k, _ in self.revisions if k not in ids} | {
             k for k, _ in self.closes if k not in ids
         }
         if missing:
             ids.update(Flag.objects.filter(key__in=missing).values_list("key", "pk"))
-        for key, revision in self.revisions:
-            revision.flag_id = ids[key]
-        if self.revisions:
-            FlagRevision.objects.bulk_create([r for _, r in self.revisions], batch_size=2000)
-        if self.closes:
-            FlagAction.objects.bulk_create(
-                [
-                    FlagAction(
-                        flag_id=ids[key],
-                        kind=FlagAction.Kind.CLOSED,
-                        close_reason=CloseReason.HISTORICAL,
-                        actor_name=SYSTEM_ACTOR,
-                        at=at,
-                        text="Raised from history loaded after its due date had long passed.",
-                    )
-                    for key, at in self.closes
-                ],
-                batch_size=2000,
-            )
+        append_rows(
+            FlagRevision,
+            _REVISION_FIELDS,
+            [
+                (pk, ids[key], *row)
+                for pk, (key, row) in zip(
+                    allocate_ids(FlagRevision, len(self.revisions)), self.revisions, strict=True
+                )
+            ],
+        )
+        append_rows(
+            FlagAction,
+            _ACTION_FIELDS,
+            [
+                (
+                    pk,
+                    ids[key],
+                    FlagAction.Kind.CLOSED.value,
+                    CloseReason.HISTORICAL.value,
+                    "",
+                    _HISTORICAL_TEXT,
+                    SYSTEM_ACTOR,
+                    at,
+                )
+                for pk, (key, at) in zip(
+                    allocate_ids(FlagAction, len(self.closes)), self.closes, strict=True
+                )
+            ],
+        )
         for key, have in self.known.items():
             if have.flag_id is None and key in ids:
                 have.flag_id = ids[key]
@@ -348,12 +372,13 @@ def timeline_instants(snapshot: Snapshot, person: int) -> list[datetime]:
 
 
 def timeline_findings(
-    snapshot: Snapshot, person: int, cfg: RiskSettings
+    snapshot: Snapshot, person: int, cfg: RiskSettings, *, latest_wording: bool = True
 ) -> list[tuple[datetime, list[Finding]]]:
     """The child's findings over the replay instants, each with when live running would have
     seen them (the last moment something became known before that instant). Only instants where
-    a finding can differ from before are returned (see `Snapshot.timeline`)."""
-    return snapshot.timeline(person, cfg.rules)
+    a finding can differ from before are returned (see `Snapshot.timeline`; a replay that
+    stores flags needs no `latest_wording`)."""
+    return snapshot.timeline(person, cfg.rules, latest_wording=latest_wording)
 
 
 def _replay_workers(persons: int) -> int:
@@ -377,8 +402,17 @@ _SHARED: tuple[Snapshot, RiskSettings] | None = None  # what forked workers read
 def _timelines_part(persons: list[int]) -> tuple[list[tuple[int, Timeline]], int]:
     assert _SHARED is not None
     snapshot, cfg = _SHARED
+    return _kept_timelines(snapshot, persons, cfg)
+
+
+def _kept_timelines(
+    snapshot: Snapshot, persons: list[int], cfg: RiskSettings
+) -> tuple[list[tuple[int, Timeline]], int]:
     before = snapshot.evaluations
-    done = [(p, _changes_only(timeline_findings(snapshot, p, cfg))) for p in persons]
+    done = [
+        (p, _changes_only(timeline_findings(snapshot, p, cfg, latest_wording=False)))
+        for p in persons
+    ]
     return done, snapshot.evaluations - before
 
 
@@ -402,15 +436,14 @@ def _changes_only(steps: Timeline) -> Timeline:
 def replay_timelines(
     snapshot: Snapshot, persons: list[int], cfg: RiskSettings, *, workers: int = 1
 ) -> tuple[list[tuple[int, Timeline]], int]:
-    """Every person's timeline, in the order given, and how many evaluations it took. With
-    more than one worker the persons are shared between this process and forked ones, which
-    read the snapshot already in memory and never the database; then only what a replay keeps
-    of each timeline is returned (`_changes_only`)."""
+    """What a replay keeps of every person's timeline (`_changes_only`: each flag's first
+    finding and each change of its severity or evidence; the latest wording is not needed, so
+    not worked out), in the order given, and how many evaluations it took. With more than one
+    worker the persons are shared between this process and forked ones, which read the
+    snapshot already in memory and never the database."""
     global _SHARED
     if workers <= 1 or len(persons) < 2:
-        before = snapshot.evaluations
-        done = [(p, timeline_findings(snapshot, p, cfg)) for p in persons]
-        return done, snapshot.evaluations - before
+        return _kept_timelines(snapshot, persons, cfg)
     parts = [persons[i::workers] for i in range(workers)]
     _SHARED = (snapshot, cfg)
     try:
@@ -431,24 +464,45 @@ def flags_replay(
     until = until or clock.now()
     cfg = risk_settings()
     persons = sorted(set(person_ids) if person_ids is not None else _all_persons(until))
-    snapshot = Snapshot(persons, until, everyone=person_ids is None)
-    timelines, evaluations = replay_timelines(
-        snapshot, persons, cfg, workers=_replay_workers(len(persons))
-    )
-    writer = _Writer(cfg)
-    writer.report.evaluations = evaluations
-    with transaction.atomic():
-        writer.load(persons)
-        for person, steps in timelines:
-            if steps:
-                writer.report.children += 1
-            for before, findings in steps:
-                for f in findings:
-                    writer.take(person, [f], max(before, f.raised_at))
-        writer.close_historical(until)
-        writer.write()
+    with _collector_paused():
+        snapshot = Snapshot(persons, until, everyone=person_ids is None)
+    # What is in memory now lives until the replay ends: the collector leaves it alone (and a
+    # forked worker that walked it would copy every page it is on).
+    gc.freeze()
+    try:
+        timelines, evaluations = replay_timelines(
+            snapshot, persons, cfg, workers=_replay_workers(len(persons))
+        )
+        writer = _Writer(cfg)
+        writer.report.evaluations = evaluations
+        with transaction.atomic():
+            writer.load(persons)
+            for person, steps in timelines:
+                if steps:
+                    writer.report.children += 1
+                for before, findings in steps:
+                    for f in findings:
+                        writer.take(person, [f], max(before, f.raised_at))
+            writer.close_historical(until)
+            writer.write()
+    finally:
+        gc.unfreeze()
     writer.report.events = snapshot.event_count()
     return writer.report
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage collection while the snapshot is read: every object it makes is kept, and
+    the collector would walk them all again and again as they are made (a third of the time
+    of reading them)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _all_persons(until: datetime) -> set[int]:

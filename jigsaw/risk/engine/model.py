@@ -78,8 +78,9 @@ class Event:
         """When a rule could first act on it: it must have happened and been recorded."""
         return max(self.occurred_at, self.recorded_at)
 
-    @property
+    @cached_property
     def day(self) -> date:
+        # Kept: the same event is read at every evaluation, and the zone conversion costs.
         return uk_date(self.occurred_at)
 
     @property
@@ -257,7 +258,17 @@ class EvaluationContext:
         return tuple(e for e in self.events if e.about_child)
 
     def of_type(self, *types: str) -> list[Event]:
+        if len(types) == 1:
+            return list(self._by_type.get(types[0], ()))
         return [e for e in self.about_child if e.type in types]
+
+    @cached_property
+    def _by_type(self) -> dict[str, list[Event]]:
+        """The events about the child by type, in order (rules ask for one type many times)."""
+        out: dict[str, list[Event]] = {}
+        for e in self.about_child:
+            out.setdefault(e.type, []).append(e)
+        return out
 
     @cached_property
     def injury_events(self) -> tuple[Event, ...]:
@@ -342,7 +353,10 @@ class EvaluationContext:
 
     @staticmethod
     def _period_at(periods: tuple[Period, ...], at: datetime) -> Period | None:
-        return next((p for p in reversed(periods) if p.covers(at)), None)
+        for p in reversed(periods):  # most children have none
+            if p.covers(at):
+                return p
+        return None
 
     def plan_at(self, at: datetime | None = None) -> Period | None:
         return self._period_at(self.plan_periods, self.now if at is None else at)
@@ -369,6 +383,9 @@ class EvaluationContext:
         return self.care_at(at) is not None
 
     def open_to_social_care(self, at: datetime | None = None) -> bool:
-        return any(
-            f(at) for f in (self.on_plan, self.under_section47, self.under_assessment, self.in_care)
+        return (
+            self.on_plan(at)
+            or self.under_section47(at)
+            or self.under_assessment(at)
+            or self.in_care(at)
         )

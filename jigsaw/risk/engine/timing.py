@@ -36,7 +36,15 @@ def add_months(d: date, months: int) -> date:
         return date.min
     if year > 9999:
         return date.max
-    return date(year, month + 1, min(d.day, calendar.monthrange(year, month + 1)[1]))
+    return date(year, month + 1, min(d.day, _month_days(year, month + 1)))
+
+
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _month_days(year: int, month: int) -> int:
+    """`calendar.monthrange(year, month)[1]`, without the weekday it also works out."""
+    return 29 if month == 2 and calendar.isleap(year) else _DAYS_IN_MONTH[month]
 
 
 def within_months(earlier: date, later: date, months: int) -> bool:
@@ -87,7 +95,9 @@ def day_phrase(d: date) -> str:
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
+@lru_cache(maxsize=65536)
 def start_of_uk_day(d: date) -> datetime:
+    # The zone conversion costs; rules ask for the same few days again and again.
     return datetime.combine(d, time(0, 0), tzinfo=UK).astimezone(UTC)
 
 

@@ -4,12 +4,13 @@ what evaluating every rule at every moment gives."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from jigsaw.identity.households import EventRow, HouseholdRows, VersionRow, address_normalise
 from jigsaw.records.hooks import bulk_load
 from jigsaw.records.services import batch_ingest, jsonl_source
 from jigsaw.risk.config import RiskSettings, risk_settings, settings_from_dict
@@ -87,17 +88,24 @@ def test_a_replay_gives_what_every_moment_gives(
     cfg = risk_settings() if config is None else settings_from_dict(config)
     persons = sorted(all_persons(until=generated))
     snapshot = Snapshot(persons, generated, everyone=True)
-    flagged = changed = 0
+    flagged = changed = evaluations = 0
     for person in persons:
         expected = flags_from(every_moment(snapshot, person, cfg))
+        before = snapshot.evaluations
         assert flags_from(snapshot.timeline(person, cfg.rules)) == expected, person
+        evaluations += snapshot.evaluations - before
+        # Without the latest wording, what a replay stores is still the same.
+        stored = flags_from(snapshot.timeline(person, cfg.rules, latest_wording=False))
+        assert {k: f["changes"] for k, f in stored.items()} == {
+            k: f["changes"] for k, f in expected.items()
+        }, person
         flagged += len(expected)
         changed += sum(len(f["changes"]) > 1 for f in expected.values())
     assert flagged > 100
     assert changed > 5
     # Far fewer evaluations than moments.
     moments = sum(len(timeline_instants(snapshot, p)) for p in persons)
-    assert snapshot.evaluations < moments / 3
+    assert evaluations < moments / 3
 
 
 def test_a_replay_shared_among_processes_keeps_the_same(generated: datetime) -> None:
@@ -131,3 +139,50 @@ def test_each_rule_needs_only_what_it_reads() -> None:
         # Nothing to read, nothing found.
         empty = EvaluationContext(child=Child(person_id=1), now=datetime(2024, 1, 1, tzinfo=UTC))
         assert rule.evaluate(empty) == [], rule.id
+
+
+def test_a_record_of_the_child_is_a_member_until_it_is_linked_to_them() -> None:
+    """The police's record of the child, at the child's address and named in a domestic abuse
+    incident, is linked to the child only later: until then the household has it as a member,
+    with the incident as that member's event. The replay must see the incident in the
+    household when it is recorded, as every moment does."""
+
+    def t(day: str) -> datetime:
+        return datetime.fromisoformat(f"{day}T09:00:00+00:00")
+
+    home = address_normalise(line1="12 Acacia Road", postcode="N17 6AB")
+    child, gp, police, incident_id, earlier = 100, 1, 2, 500, 501
+    rows = HouseholdRows(t("2024-12-31"))
+    for code, name, sector in (("GP", "A GP practice", "health"), ("POL", "Police", "police")):
+        rows.agencies[code] = (name, sector)
+        rows.sector_history[code].append((t("2020-01-01"), sector))
+    rows._sector_changes = [t("2020-01-01")]
+    rows.refs = {gp: ("GP", "G1"), police: ("POL", "P1")}
+    rows.versions = {
+        record: [
+            VersionRow(record, t(on), "N17 6AB", home, None, "Amara", "Okafor", date(2020, 5, 1))
+        ]
+        for record, on in ((gp, "2024-01-01"), (police, "2024-02-01"))
+    }
+    rows.links = {gp: [(t("2024-01-01"), 1, child)], police: [(t("2024-06-01"), 2, child)]}
+    rows.person_records[child] = {gp, police}
+    rows.postcodes["N17 6AB"] = {gp: t("2024-01-01"), police: t("2024-02-01")}
+    rows.event_refs[incident_id] = ("POL", "PI-1")
+    rows.event_refs[earlier] = ("POL", "PI-0")
+
+    def incident(row: int, event: int, on: str, kind: str, named: int, role: str) -> EventRow:
+        details = {"incident_type": kind}
+        return EventRow(row, event, 1, "police_incident", t(on), t(on), details, ((named, role),))
+
+    rows.events = {
+        # An earlier incident, so that the household is already in use when the second comes.
+        gp: [[incident(2, earlier, "2024-01-15", "other", gp, "child")]],
+        police: [[incident(1, incident_id, "2024-03-01", "domestic_abuse", police, "victim")]],
+    }
+    snapshot = Snapshot([child], t("2024-12-31"), rows=rows)
+    cfg = risk_settings()
+    expected = flags_from(every_moment(snapshot, child, cfg))
+    assert [(f["changes"][0][0], f["latest"].rule_id) for f in expected.values()] == [
+        (t("2024-03-01"), "domestic-abuse-child-present")
+    ]
+    assert flags_from(snapshot.timeline(child, cfg.rules)) == expected
