@@ -31,3 +31,15 @@ def settle() -> None:
     once, then set everything now held aside, so later collections never walk it again."""
     gc.collect()
     gc.freeze()
+
+
+@contextmanager
+def set_aside() -> Iterator[None]:
+    """Within: everything in memory on entry is left alone by the collector (and a forked copy
+    of the process does not copy the pages a collection would have touched). On leaving it
+    is collected as usual again: Python thaws everything set aside, `settle`'s too."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

@@ -11,11 +11,9 @@ only history loaded long after its due date ("historical").
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +24,7 @@ from django.db.models import Max
 
 from jigsaw.core.bulk import allocate_ids, append_rows
 from jigsaw.core.clock import clock
+from jigsaw.core.collector import paused, set_aside
 from jigsaw.core.workdays import due_within_working_days
 from jigsaw.identity.selectors import links_as_of
 from jigsaw.records.models import EventSubject
@@ -464,12 +463,13 @@ def flags_replay(
     until = until or clock.now()
     cfg = risk_settings()
     persons = sorted(set(person_ids) if person_ids is not None else _all_persons(until))
-    with _collector_paused():
+    # Every object the snapshot makes is kept: the collector would walk them all again and
+    # again as they are made (a third of the time of reading them).
+    with paused():
         snapshot = Snapshot(persons, until, everyone=person_ids is None)
     # What is in memory now lives until the replay ends: the collector leaves it alone (and a
     # forked worker that walked it would copy every page it is on).
-    gc.freeze()
-    try:
+    with set_aside():
         timelines, evaluations = replay_timelines(
             snapshot, persons, cfg, workers=_replay_workers(len(persons))
         )
@@ -485,24 +485,8 @@ def flags_replay(
                         writer.take(person, [f], max(before, f.raised_at))
             writer.close_historical(until)
             writer.write()
-    finally:
-        gc.unfreeze()
     writer.report.events = snapshot.event_count()
     return writer.report
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No garbage collection while the snapshot is read: every object it makes is kept, and
-    the collector would walk them all again and again as they are made (a third of the time
-    of reading them)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _all_persons(until: datetime) -> set[int]:
