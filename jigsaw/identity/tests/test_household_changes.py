@@ -11,10 +11,8 @@ import pytest
 
 from jigsaw.identity.households import Household, HouseholdRows
 from jigsaw.identity.models import Person
-from jigsaw.records.hooks import bulk_load
-from jigsaw.records.models import EventVersion
-from jigsaw.records.services import batch_ingest, jsonl_source
 from jigsaw.records.tests.factories import EventObj
+from jigsaw.synth.tests.helpers import load_generated
 
 from .helpers import AGENCIES, home, person, person_of, send
 
@@ -45,18 +43,10 @@ def _steady_between_change_times(rows: HouseholdRows, person: int) -> int:
 
 
 def test_a_household_changes_only_at_its_change_times(tmp_path: Path) -> None:
-    from jigsaw.synth.generator import generate
     from jigsaw.synth.noise import NoiseConfig
 
     noise = NoiseConfig(late_record_rate=0.2, correction_rate=0.1, duplicate_rate=0.05)
-    generate(children=80, seed=5, out=tmp_path, noise=noise)
-    with bulk_load():
-        for path in sorted(tmp_path.glob("*.jsonl")):
-            report = batch_ingest(
-                source=jsonl_source(path), channel="file", source_name=str(path), sha256="0" * 64
-            )
-            assert report.accepted, report.errors[:3]
-    until = max(EventVersion.objects.values_list("recorded_at", flat=True))
+    until = load_generated(tmp_path, children=80, seed=5, noise=noise)
     everyone = sorted(Person.objects.values_list("pk", flat=True))
     rows = HouseholdRows.load(person_ids=everyone, until=until, everyone=True)
     assert sum(_steady_between_change_times(rows, p) for p in everyone) > 1000

@@ -13,13 +13,12 @@ from typing import Any
 import pytest
 
 from jigsaw.identity.households import HouseholdRows, household_build
-from jigsaw.records.hooks import bulk_load
-from jigsaw.records.services import batch_ingest, jsonl_source
 from jigsaw.risk.config import risk_settings
 from jigsaw.risk.engine import EvaluationContext, Event, evaluate
 from jigsaw.risk.loading import Snapshot
 from jigsaw.risk.services import all_persons, timeline_instants
 from jigsaw.risk.tests.reference_household import reference_context, reference_members
+from jigsaw.synth.tests.helpers import load_generated
 
 pytestmark = pytest.mark.django_db
 
@@ -71,18 +70,7 @@ def _identity(members: Any) -> list[tuple[Any, ...]]:
 
 @pytest.fixture
 def generated(tmp_path: Path) -> datetime:
-    from jigsaw.synth.generator import generate
-
-    generate(children=80, seed=7, out=tmp_path)
-    with bulk_load():
-        for path in sorted(tmp_path.glob("*.jsonl")):
-            report = batch_ingest(
-                source=jsonl_source(path), channel="file", source_name=str(path), sha256="0" * 64
-            )
-            assert report.accepted, report.errors[:3]
-    from jigsaw.records.models import EventVersion
-
-    return max(EventVersion.objects.values_list("recorded_at", flat=True))
+    return load_generated(tmp_path, children=80, seed=7)
 
 
 def test_in_memory_contexts_are_those_worked_out_moment_by_moment(generated: datetime) -> None:

@@ -11,12 +11,11 @@ from typing import Any
 import pytest
 
 from jigsaw.identity.households import EventRow, HouseholdRows, VersionRow, address_normalise
-from jigsaw.records.hooks import bulk_load
-from jigsaw.records.services import batch_ingest, jsonl_source
 from jigsaw.risk.config import RiskSettings, risk_settings, settings_from_dict
 from jigsaw.risk.engine import RULES, Child, EvaluationContext, Finding, evaluate
 from jigsaw.risk.loading import Snapshot
 from jigsaw.risk.services import _changes_only, all_persons, replay_timelines, timeline_instants
+from jigsaw.synth.tests.helpers import load_generated
 
 pytestmark = pytest.mark.django_db
 
@@ -52,22 +51,12 @@ def flags_from(timeline: Timeline) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture
 def generated(tmp_path: Path) -> datetime:
-    from jigsaw.synth.generator import generate
     from jigsaw.synth.noise import NoiseConfig
 
     noise = NoiseConfig(
         late_record_rate=0.2, correction_rate=0.1, missing_dob_rate=0.1, duplicate_rate=0.05
     )
-    generate(children=200, seed=11, out=tmp_path, noise=noise)
-    with bulk_load():
-        for path in sorted(tmp_path.glob("*.jsonl")):
-            report = batch_ingest(
-                source=jsonl_source(path), channel="file", source_name=str(path), sha256="0" * 64
-            )
-            assert report.accepted, report.errors[:3]
-    from jigsaw.records.models import EventVersion
-
-    return max(EventVersion.objects.values_list("recorded_at", flat=True))
+    return load_generated(tmp_path, children=200, seed=11, noise=noise)
 
 
 STRICTER = {
