@@ -38,6 +38,31 @@ open(sys.argv[1], "w").write(json.dumps({"rc": done.returncode, "peak_kb": peak}
 """
 
 
+def _cpu_times() -> tuple[int, int]:
+    """(idle, total) jiffies of all cores since boot."""
+    with open("/proc/stat") as handle:
+        values = [int(v) for v in handle.readline().split()[1:]]
+    return values[3] + values[4], sum(values)
+
+
+def settle(*, idle_share: float = 0.9, window: float = 2.0, most: float = 120.0) -> float:
+    """After a step that wrote and freed gigabytes: flush its writes to disk and wait until the
+    machine is idle again (a `window` with at least `idle_share` of every core idle, or `most`
+    seconds), so that what is measured next is not the kernel still writing back and reclaiming
+    the step before. Returns the seconds waited."""
+    started = time.perf_counter()
+    os.sync()
+    if not Path("/proc/stat").exists():
+        return time.perf_counter() - started
+    while time.perf_counter() - started < most:
+        idle0, total0 = _cpu_times()
+        time.sleep(window)
+        idle1, total1 = _cpu_times()
+        if total1 > total0 and (idle1 - idle0) / (total1 - total0) >= idle_share:
+            break
+    return time.perf_counter() - started
+
+
 def run(args: list[str], *, env: dict[str, str] | None = None) -> Timed:
     """Run a command to completion: wall time and its peak resident memory."""
     with tempfile.NamedTemporaryFile(suffix=".json") as stats, tempfile.TemporaryFile("w+") as out:
