@@ -40,6 +40,7 @@ from jigsaw.access.need_to_know import (
     viewer_of,
 )
 from jigsaw.access.roles import RoleRules, Scope
+from jigsaw.core.bulk import chunks
 from jigsaw.core.clock import clock
 from jigsaw.identity.models import Link
 from jigsaw.records.models import EventVersion, PersonRecord
@@ -270,17 +271,20 @@ def _escalation(actions: list[ActionView]) -> str:
 
 def _records(person_ids: set[int], as_of: datetime) -> dict[int, list[dict[str, str]]]:
     """Each person's records as known on `as_of`: {agency, local_id}."""
+    # A chunk at a time: `jigsaw flags` lists a whole authority's children.
     latest: dict[int, int] = {}
-    ever = Link.objects.filter(person_id__in=person_ids, known_from__lte=as_of).values("record_id")
-    for record, person in (
-        Link.objects.filter(record_id__in=ever, known_from__lte=as_of)
-        .order_by("record_id", "id")
-        .values_list("record_id", "person_id")
-    ):
-        latest[record] = person
+    for part in chunks(sorted(person_ids)):
+        ever = Link.objects.filter(person_id__in=part, known_from__lte=as_of).values("record_id")
+        for record, person in (
+            Link.objects.filter(record_id__in=ever, known_from__lte=as_of)
+            .order_by("record_id", "id")
+            .values_list("record_id", "person_id")
+        ):
+            latest[record] = person
     refs = {
         pk: (code, local)
-        for pk, code, local in PersonRecord.objects.filter(pk__in=list(latest)).values_list(
+        for part in chunks(list(latest))
+        for pk, code, local in PersonRecord.objects.filter(pk__in=part).values_list(
             "pk", "agency__code", "local_id"
         )
     }
@@ -293,22 +297,24 @@ def _records(person_ids: set[int], as_of: datetime) -> dict[int, list[dict[str, 
 
 
 def _actions(flag_ids: list[int], as_of: datetime | None = None) -> dict[int, list[ActionView]]:
-    rows = FlagAction.objects.filter(flag_id__in=flag_ids).order_by("at", "id")
-    if as_of is not None:
-        rows = rows.filter(at__lte=as_of)
     out: dict[int, list[ActionView]] = defaultdict(list)
-    for a in rows:
-        out[a.flag_id].append(
-            ActionView(a.kind, a.at, a.actor_name, a.text, a.close_reason, a.level)
-        )
+    for part in chunks(flag_ids):  # each flag's actions all come with its chunk, in order
+        rows = FlagAction.objects.filter(flag_id__in=part).order_by("at", "id")
+        if as_of is not None:
+            rows = rows.filter(at__lte=as_of)
+        for a in rows:
+            out[a.flag_id].append(
+                ActionView(a.kind, a.at, a.actor_name, a.text, a.close_reason, a.level)
+            )
     return out
 
 
 def _views(flags: list[Flag]) -> list[FlagView]:
     ids = [f.pk for f in flags]
     latest: dict[int, FlagRevision] = {}
-    for r in FlagRevision.objects.filter(flag_id__in=ids).order_by("flag_id", "number"):
-        latest[r.flag_id] = r
+    for part in chunks(ids):
+        for r in FlagRevision.objects.filter(flag_id__in=part).order_by("flag_id", "number"):
+            latest[r.flag_id] = r
     actions = _actions(ids)
     records = _records({f.person_id for f in flags}, clock.now())
     out = []
@@ -502,7 +508,11 @@ def flags_as_of(
             for f in findings:
                 seen = found[f.key][1] if f.key in found else max(before, f.raised_at)
                 found[f.key] = (p, seen, f)
-    stored = dict(Flag.objects.filter(key__in=list(found)).values_list("key", "pk"))
+    stored = {
+        key: pk
+        for part in chunks(list(found))
+        for key, pk in Flag.objects.filter(key__in=part).values_list("key", "pk")
+    }
     actions = _actions(list(stored.values()), as_of)
     records = _records({p for p, _, _ in found.values()}, as_of)
     views = []

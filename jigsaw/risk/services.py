@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
-from jigsaw.core.bulk import allocate_ids, append_rows
+from jigsaw.core.bulk import allocate_ids, append_rows, chunks
 from jigsaw.core.clock import clock
 from jigsaw.core.collector import paused, set_aside
 from jigsaw.core.workdays import due_within_working_days
@@ -111,17 +111,22 @@ class _Writer:
     report: EvaluationReport = field(default_factory=EvaluationReport)
 
     def load(self, person_ids: Iterable[int]) -> None:
+        # A chunk of persons at a time: a whole authority's persons are more query parameters
+        # than a database takes. A flag's revisions all come with its person's chunk.
         latest = {
             r.flag_id: r
-            for r in FlagRevision.objects.filter(flag__person_id__in=list(person_ids))
+            for part in chunks(list(person_ids))
+            for r in FlagRevision.objects.filter(flag__person_id__in=part)
             .select_related("flag")
             .order_by("flag_id", "number")
         }
-        closed = set(
-            FlagAction.objects.filter(
-                flag_id__in=list(latest), kind=FlagAction.Kind.CLOSED
+        closed = {
+            flag_id
+            for part in chunks(list(latest))
+            for flag_id in FlagAction.objects.filter(
+                flag_id__in=part, kind=FlagAction.Kind.CLOSED
             ).values_list("flag_id", flat=True)
-        )
+        }
         for flag_id, r in latest.items():
             self.known[r.flag.key] = _Known(
                 flag_id, r.severity, r.evidence, r.number, flag_id in closed, r.due_by
@@ -187,8 +192,8 @@ class _Writer:
         missing = {k for k, _ in self.revisions if k not in ids} | {
             k for k, _ in self.closes if k not in ids
         }
-        if missing:
-            ids.update(Flag.objects.filter(key__in=missing).values_list("key", "pk"))
+        for part in chunks(sorted(missing)):
+            ids.update(Flag.objects.filter(key__in=part).values_list("key", "pk"))
         append_rows(
             FlagRevision,
             _REVISION_FIELDS,
@@ -321,15 +326,17 @@ def escalations_run(*, now: datetime | None = None) -> int:
     )
     latest = {
         r.flag_id: r.due_by
-        for r in FlagRevision.objects.filter(
-            flag_id__in=[row["flag_id"] for row in due], due_by__lt=now
-        ).order_by("flag_id", "number")
+        for part in chunks([row["flag_id"] for row in due])
+        for r in FlagRevision.objects.filter(flag_id__in=part, due_by__lt=now).order_by(
+            "flag_id", "number"
+        )
     }
     done: dict[int, set[str]] = {}
-    for flag_id, level in FlagAction.objects.filter(
-        flag_id__in=list(latest), kind=FlagAction.Kind.ESCALATED
-    ).values_list("flag_id", "level"):
-        done.setdefault(flag_id, set()).add(level)
+    for part in chunks(list(latest)):
+        for flag_id, level in FlagAction.objects.filter(
+            flag_id__in=part, kind=FlagAction.Kind.ESCALATED
+        ).values_list("flag_id", "level"):
+            done.setdefault(flag_id, set()).add(level)
     rows = []
     for flag_id, due_by in latest.items():
         level = escalation_level_at(due_by, now, cfg)
