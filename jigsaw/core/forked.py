@@ -25,13 +25,15 @@ MIN_ITEMS = 20_000
 _WORKERS_ENV = "JIGSAW_WORKERS"
 
 
-def cores() -> int:
-    """Processes to share work between: JIGSAW_WORKERS if set, else the cores this process may
-    run on (at most 4), or 1 where processes cannot be forked."""
+def cores(wanted: str | int | None = None) -> int:
+    """Processes to share work between: `wanted` if given (a setting's value; None reads
+    JIGSAW_WORKERS), else the cores this process may run on (at most 4), or 1 where processes
+    cannot be forked."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    wanted = os.environ.get(_WORKERS_ENV, "")
-    if wanted.strip():
+    if wanted is None:
+        wanted = os.environ.get(_WORKERS_ENV, "")
+    if str(wanted).strip():
         return max(1, int(wanted))
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, min(4, usable or 1))

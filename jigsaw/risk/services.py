@@ -25,6 +25,7 @@ from django.db.models import Max
 from jigsaw.core.bulk import allocate_ids, append_rows, chunks
 from jigsaw.core.clock import clock
 from jigsaw.core.collector import paused, set_aside
+from jigsaw.core.forked import cores
 from jigsaw.core.workdays import due_within_working_days
 from jigsaw.identity.selectors import links_as_of
 from jigsaw.records.models import EventSubject
@@ -388,17 +389,14 @@ def timeline_findings(
 
 
 def _replay_workers(persons: int) -> int:
+    """The workers share the loaded rows by being forked: as many as `core.forked.cores` says
+    (the setting's value, else the cores), one for a small replay."""
     wanted = getattr(settings, "JIGSAW_RISK_REPLAY_WORKERS", None) or os.environ.get(
-        "JIGSAW_RISK_REPLAY_WORKERS"
+        "JIGSAW_RISK_REPLAY_WORKERS", ""
     )
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1  # the workers share the loaded rows by being forked
-    if wanted:
-        return max(1, int(wanted))
-    if persons < REPLAY_PARALLEL_FROM:
+    if not wanted and persons < REPLAY_PARALLEL_FROM:
         return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(4, cores or 1))
+    return cores(wanted)
 
 
 Timeline = list[tuple[datetime, list[Finding]]]

@@ -64,3 +64,11 @@ def test_workers_can_be_set(monkeypatch: pytest.MonkeyPatch) -> None:
     assert set(joined[1::2].tolist()) == {os.getpid()}
     monkeypatch.setenv("JIGSAW_WORKERS", "3")
     assert forked.cores() == 3
+
+
+def test_a_setting_s_value_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JIGSAW_WORKERS", "3")
+    assert forked.cores("2") == 2
+    assert forked.cores(1) == 1
+    monkeypatch.delenv("JIGSAW_WORKERS")
+    assert forked.cores("") == forked.cores() >= 1  # neither: the machine's cores

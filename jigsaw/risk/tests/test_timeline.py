@@ -175,3 +175,20 @@ def test_a_record_of_the_child_is_a_member_until_it_is_linked_to_them() -> None:
         (t("2024-03-01"), "domestic-abuse-child-present")
     ]
     assert flags_from(snapshot.timeline(child, cfg.rules)) == expected
+
+
+def test_replay_workers_one_for_a_small_replay_else_as_set_or_the_cores(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    from jigsaw.core.forked import cores
+    from jigsaw.risk.services import REPLAY_PARALLEL_FROM, _replay_workers
+
+    monkeypatch.delenv("JIGSAW_RISK_REPLAY_WORKERS", raising=False)
+    monkeypatch.setenv("JIGSAW_WORKERS", "3")  # batch linkage's, not the replay's
+    settings.JIGSAW_RISK_REPLAY_WORKERS = None
+    assert _replay_workers(REPLAY_PARALLEL_FROM - 1) == 1
+    assert _replay_workers(REPLAY_PARALLEL_FROM) == cores("")
+    monkeypatch.setenv("JIGSAW_RISK_REPLAY_WORKERS", "2")
+    assert _replay_workers(10) == 2
+    settings.JIGSAW_RISK_REPLAY_WORKERS = 1
+    assert _replay_workers(REPLAY_PARALLEL_FROM) == 1
