@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Exists, OuterRef, Subquery
 
 from jigsaw.access.models import Team
+from jigsaw.access.services import worst_failures
 
 
 class StaffBackend(ModelBackend):
@@ -25,11 +25,7 @@ class StaffBackend(ModelBackend):
 
     def get_user(self, user_id: Any) -> Any:
         user_model = get_user_model()
-        failures = (
-            AccessAttempt.objects.filter(username=OuterRef(user_model.USERNAME_FIELD))
-            .order_by("-failures_since_start")
-            .values("failures_since_start")[:1]
-        )
+        failures = worst_failures(OuterRef(user_model.USERNAME_FIELD))[:1]
         user = (
             user_model._default_manager.select_related("staff_profile")
             .annotate(

@@ -222,16 +222,24 @@ def user_unlock(*, username: str, by: Any = None) -> int:
     return cleared
 
 
-def account_locked(*, username: str) -> bool:
+def worst_failures(username: Any) -> Any:
+    """The failures counted against a username, most first (`username` a value, or an
+    `OuterRef` when read with the user: backends.StaffBackend)."""
     from axes.models import AccessAttempt
 
-    worst = (
+    return (
         AccessAttempt.objects.filter(username=username)
         .order_by("-failures_since_start")
         .values_list("failures_since_start", flat=True)
-        .first()
     )
+
+
+def _over_limit(worst: int | None) -> bool:
     return worst is not None and worst >= settings.AXES_FAILURE_LIMIT
+
+
+def account_locked(*, username: str) -> bool:
+    return _over_limit(worst_failures(username).first())
 
 
 def user_locked(*, user: Any) -> bool:
@@ -239,8 +247,7 @@ def user_locked(*, user: Any) -> bool:
     backends.StaffBackend) when it was."""
     if not hasattr(user, "lockout_failures"):
         return account_locked(username=user.get_username())
-    worst = user.lockout_failures
-    return worst is not None and worst >= settings.AXES_FAILURE_LIMIT
+    return _over_limit(user.lockout_failures)
 
 
 def password_change(*, user: Any, new_password: str) -> None:
